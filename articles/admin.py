@@ -1,0 +1,3 @@
+from django.contrib import admin
+
+from articles.models import Article, Tag

@@ -1,0 +1,426 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce, Now, Upper
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorField
+from modeltranslation.utils import build_localized_fieldname
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+SLUG_MAX_LENGTH = 100
+
+# Characters that Unicode decomposition does not turn into ASCII, and
+# apostrophes, which should separate words ("l’Ukraine" -> "l-ukraine").
+_SLUG_TRANSLATION = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": " ", "'": " ", "‘": " "}
+)
+
+
+def language_codes():
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def ascii_slug(text, max_length=SLUG_MAX_LENGTH):
+    """Lower-case ASCII slug: "région de Koursk" -> "region-de-koursk"."""
+    slug = slugify(str(text).translate(_SLUG_TRANSLATION))
+    return slug[:max_length].rstrip("-")
+
+
+def unique_slug(queryset, field_name, text, max_length=SLUG_MAX_LENGTH):
+    """The slug of ``text``, with -2, -3... appended while ``queryset`` has it."""
+    base = ascii_slug(text, max_length) or "sans-titre"
+    taken = set(
+        queryset.filter(**{f"{field_name}__startswith": base}).values_list(field_name, flat=True)
+    )
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: max_length - len(suffix)].rstrip("-") + suffix
+    return candidate
+
+
+def unique_per_language(model_name, *field_names):
+    """Constraints making each language's column unique: one per field and language.
+
+    The base columns that modeltranslation keeps hold whichever language was
+    active when saving, so uniqueness lives on the per-language columns.
+    """
+    constraints = []
+    for field in field_names:
+        for code in language_codes():
+            column = build_localized_fieldname(field, code)
+            name = f"{model_name}_unique_{field}_{code}"
+            if field == "name":  # names are unique whatever their case
+                constraints.append(models.UniqueConstraint(Upper(column), name=name))
+            else:
+                constraints.append(models.UniqueConstraint(fields=[column], name=name))
+    return constraints
+
+
+class TagQuerySet(models.QuerySet):
+    def with_story_counts(self, language=None):
+        """Tags used by at least one story readable in ``language``, with that count."""
+        readable = Article.objects.readable(language)
+        return (
+            self.annotate(
+                story_count=models.Count(
+                    "tagged_articles", filter=Q(tagged_articles__content_object__in=readable)
+                )
+            )
+            .filter(story_count__gt=0)
+            .order_by("name")
+        )
+
+    def for_slugs(self, slugs, language=None):
+        """The tags with these slugs in ``language``, in the order given; None if one is unknown.
+
+        With ``language=None`` a slug may be from any language (for redirects).
+        """
+        languages = [language] if language else language_codes()
+        match = Q()
+        for code in languages:
+            match |= Q(**{f"{build_localized_fieldname('slug', code)}__in": slugs})
+        by_slug = {}
+        for tag in self.filter(match):
+            for code in languages:
+                by_slug.setdefault(getattr(tag, build_localized_fieldname("slug", code)), tag)
+        if not all(slug in by_slug for slug in slugs):
+            return None
+        return [by_slug[slug] for slug in slugs]
+
+    def for_names(self, names, language):
+        """The tags named ``names`` in ``language`` (or in any language), created if missing.
+
+        A new tag gets the name in both languages until a translator sets the
+        other one; the tag admin lists such tags.
+        """
+        tags = []
+        for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+            match = Q()
+            for code in [language, *[c for c in language_codes() if c != language]]:
+                match |= Q(**{f"{build_localized_fieldname('name', code)}__iexact": name})
+            tag = self.filter(match).first()
+            if tag is None:
+                tag = Tag(**{build_localized_fieldname("name", code): name for code in language_codes()})
+                tag.save()
+            tags.append(tag)
+        return tags
+
+
+class Tag(TagBase):
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        help_text=_("The tag as readers see it, with accents and capitals: “Corée du Nord”."),
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=SLUG_MAX_LENGTH,
+        blank=True,
+        help_text=_("The tag’s web address. Left empty, it is made from the name."),
+    )
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        constraints = unique_per_language("tag", "name", "slug")
+
+    def __str__(self):
+        return self.name or ""
+
+    def save(self, *args, **kwargs):
+        for code in language_codes():
+            name = getattr(self, build_localized_fieldname("name", code)) or self.any_name()
+            slug_field = build_localized_fieldname("slug", code)
+            if not getattr(self, slug_field) and name:
+                others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
+                setattr(self, slug_field, unique_slug(others, slug_field, name))
+        # TagBase.save() would make a Unicode slug from the active language only.
+        models.Model.save(self, *args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:tag-detail", kwargs={"slugs": self.slug})
+
+    @staticmethod
+    def combination_url(tags, operator, language=None):
+        """The page of stories with all (``+``) or any (``,``) of ``tags``."""
+        with translation.override(language or translation.get_language()):
+            slugs = operator.join(tag.slug for tag in tags)
+            return reverse("articles:tag-detail", kwargs={"slugs": slugs})
+
+    def any_name(self):
+        """The first name the tag has, in the order of LANGUAGES."""
+        for code in language_codes():
+            if value := getattr(self, build_localized_fieldname("name", code)):
+                return value
+        return ""
+
+    def url_for(self, language):
+        with translation.override(language):
+            return self.get_absolute_url()
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Article", on_delete=models.CASCADE, related_name="tagged_items", verbose_name=_("story")
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="tagged_articles", verbose_name=_("tag")
+    )
+
+    class Meta:
+        verbose_name = _("story tag")
+        verbose_name_plural = _("story tags")
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_article_unique")
+        ]
+        indexes = [models.Index(fields=["tag", "content_object"], name="tagged_article_tag_idx")]
+
+    def __str__(self):
+        return str(self.tag)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The publication rule: published, and the publication time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def in_language(self, language=None):
+        """Stories that have a title and a body in ``language`` (default: the active one)."""
+        language = language or translation.get_language()
+        # "> ''" is false for both NULL and the empty string.
+        return self.filter(
+            **{
+                f"{build_localized_fieldname(field, language)}__gt": ""
+                for field in Article.REQUIRED_PER_LANGUAGE
+            }
+        )
+
+    def readable(self, language=None):
+        """Stories a reader of ``language`` may see: published and written in it."""
+        return self.published().in_language(language)
+
+    def for_listing(self):
+        """What a list of stories shows: tags in name order and authors, newest first."""
+        return self.prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch("authors", queryset=get_user_model().objects.order_by("last_name", "username")),
+        ).order_by("-published_at", "-pk")
+
+    def tagged_with_all(self, tags):
+        """Stories carrying every one of ``tags`` (the a+b tag pages)."""
+        queryset = self
+        for tag in tags:
+            queryset = queryset.filter(
+                Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag))
+            )
+        return queryset
+
+    def tagged_with_any(self, tags):
+        """Stories carrying at least one of ``tags`` (the a,b tag pages)."""
+        return self.filter(
+            Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags))
+        )
+
+    def translated(self, language="en"):
+        return self.in_language(language)
+
+    def publish(self):
+        """Publish now; a story that already has a publication time keeps it."""
+        return self.update(
+            status=Article.Status.PUBLISHED,
+            published_at=Coalesce("published_at", Now()),
+            updated_at=Now(),
+        )
+
+    def unpublish(self):
+        return self.update(status=Article.Status.DRAFT, updated_at=Now())
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("Ready for review")
+        PUBLISHED = "published", _("Published")
+
+    REQUIRED_PER_LANGUAGE = ("title", "body")
+
+    title = models.CharField(
+        _("title"), max_length=255, blank=True, help_text=_("The headline readers see.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=SLUG_MAX_LENGTH,
+        blank=True,
+        help_text=_(
+            "The story’s web address in this language. Filled in from the title; "
+            "changing it after publication breaks shared links."
+        ),
+    )
+    standfirst = models.TextField(
+        _("standfirst"),
+        blank=True,
+        help_text=_("One or two sentences under the headline that say what the story is about."),
+    )
+    body = ProseEditorField(
+        _("body"),
+        blank=True,
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Strike": True,
+            "Heading": {"levels": [2, 3]},
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "HardBreak": True,
+            "HorizontalRule": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+        },
+        sanitize=True,
+        help_text=_("The text of the story. Pasted formatting is cleaned when saving."),
+    )
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("authors"),
+        help_text=_("The byline: everyone who wrote the story."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Only published stories are shown to readers."),
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "When the story goes online. Set in the future to schedule it; "
+            "left empty, it is set when the story is published."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    tags = TaggableManager(
+        through=TaggedArticle,
+        blank=True,
+        verbose_name=_("tags"),
+        help_text=_("What the story is about; readers browse stories by tag."),
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        ordering = ["-published_at", "-pk"]
+        constraints = unique_per_language("article", "slug")
+
+    def __str__(self):
+        return self.title or self.first_title() or gettext_untitled()
+
+    def save(self, *args, **kwargs):
+        for code in language_codes():
+            body_field = self._meta.get_field(build_localized_fieldname("body", code))
+            body = getattr(self, body_field.attname)
+            if body:
+                setattr(self, body_field.attname, body_field.sanitize(body))
+            title = getattr(self, build_localized_fieldname("title", code))
+            slug_name = build_localized_fieldname("slug", code)
+            if title and not getattr(self, slug_name):
+                others = Article.objects.exclude(pk=self.pk) if self.pk else Article.objects.all()
+                setattr(self, slug_name, unique_slug(others, slug_name, title))
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """The story in the active language, or in the first language it is written in."""
+        active = translation.get_language()
+        languages = self.languages()
+        if active in languages or not languages:
+            return self.url_for(active) if active in languages else None
+        return self.url_for(languages[0])
+
+    def clean(self):
+        errors = {}
+        for code in language_codes():
+            present = {f: bool(getattr(self, build_localized_fieldname(f, code))) for f in self.REQUIRED_PER_LANGUAGE}
+            if any(present.values()) and not all(present.values()):
+                for field, filled in present.items():
+                    if not filled:
+                        errors[build_localized_fieldname(field, code)] = _(
+                            "This language version needs both a title and a body."
+                        )
+        if not errors and not self.languages():
+            errors[build_localized_fieldname("title", settings.LANGUAGE_CODE)] = _(
+                "A story needs a title and a body in at least one language."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def has_language(self, language):
+        return all(
+            getattr(self, build_localized_fieldname(field, language))
+            for field in self.REQUIRED_PER_LANGUAGE
+        )
+
+    def languages(self):
+        """The languages the story is written in, in the order of LANGUAGES."""
+        return [code for code in language_codes() if self.has_language(code)]
+
+    def first_title(self):
+        for code in language_codes():
+            if title := getattr(self, build_localized_fieldname("title", code)):
+                return title
+        return ""
+
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def is_readable_in(self, language):
+        return self.is_published() and self.has_language(language)
+
+    def url_for(self, language):
+        slug = getattr(self, build_localized_fieldname("slug", language))
+        with translation.override(language):
+            return reverse("articles:article-detail", kwargs={"slug": slug})
+
+    def translations(self):
+        """(language, url) of every language a reader can read the story in."""
+        return [(code, self.url_for(code)) for code in self.languages()]
+
+
+def gettext_untitled():
+    return str(_("(untitled story)"))
+
+
+TAGS_ALL = "+"
+TAGS_ANY = ","
+
+
+def parse_tag_expression(expression):
+    """("+", ["a", "b"]) for "a+b", (",", ["a", "b"]) for "a,b"; None when both are mixed."""
+    if TAGS_ALL in expression and TAGS_ANY in expression:
+        return None
+    operator = TAGS_ANY if TAGS_ANY in expression else TAGS_ALL
+    return operator, list(dict.fromkeys(expression.split(operator)))

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView, ListView
+
+from articles.models import TAGS_ALL, Article, Tag, language_codes, parse_tag_expression
+
+
+def alternates(urls):
+    """The language switcher and hreflang links: one entry per language.
+
+    ``urls`` maps a language code to the same page in that language, or to None
+    when the page does not exist there; the switcher then leads to that
+    language's home page.
+    """
+    current = translation.get_language()
+    entries = []
+    for code in language_codes():
+        info = translation.get_language_info(code)
+        url = urls.get(code)
+        entries.append(
+            {
+                "code": code,
+                "name": info["name_local"],
+                "url": url,
+                "home_url": reverse_in(code, "articles:article-list"),
+                "current": code == current,
+            }
+        )
+    return entries
+
+
+def reverse_in(language, viewname, **kwargs):
+    with translation.override(language):
+        return reverse(viewname, kwargs=kwargs)
+
+
+def same_page_everywhere(viewname):
+    return {code: reverse_in(code, viewname) for code in language_codes()}
+
+
+class ArticleListView(ListView):
+    template_name = "articles/article_list.html"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.readable().for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            alternates=alternates(same_page_everywhere("articles:article-list")), **kwargs
+        )
+
+
+class ArticleDetailView(DetailView):
+    """A story in the active language. Staff may preview what is not published yet."""
+
+    template_name = "articles/article_detail.html"
+
+    def get_queryset(self):
+        queryset = Article.objects.in_language()
+        if not self.request.user.is_staff:
+            queryset = queryset.published()
+        return queryset.for_listing()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return self.render_story(request)
+        except Http404:
+            moved = self.story_under_other_slug()
+            if moved is None:
+                raise
+            return redirect(moved, permanent=True)
+
+    def render_story(self, request):
+        self.object = self.get_object()
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if not self.object.is_published():
+            add_never_cache_headers(response)
+        return response
+
+    def story_under_other_slug(self):
+        """The story's URL in this language when the slug given is from another language."""
+        language = translation.get_language()
+        slug = self.kwargs["slug"]
+        for code in language_codes():
+            if code == language:
+                continue
+            story = self.get_queryset().filter(**{f"slug_{code}": slug}).first()
+            if story is not None:
+                return story.url_for(language)
+        return None
+
+    def get_context_data(self, **kwargs):
+        readable = [code for code in self.object.languages() if self.object.is_published() or self.request.user.is_staff]
+        return super().get_context_data(
+            alternates=alternates({code: self.object.url_for(code) for code in readable}),
+            **kwargs,
+        )
+
+
+article_detail = ArticleDetailView.as_view()
+
+
+class TagListView(ListView):
+    template_name = "articles/tag_list.html"
+    paginate_by = 200
+
+    def get_queryset(self):
+        return Tag.objects.with_story_counts()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            alternates=alternates(same_page_everywhere("articles:tag-list")), **kwargs
+        )
+
+
+class TagDetailView(ListView):
+    """Stories with one tag, all of several tags (a+b) or any of them (a,b)."""
+
+    template_name = "articles/tag_detail.html"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        parsed = parse_tag_expression(kwargs["slugs"])
+        if parsed is None:
+            raise Http404("A tag page combines tags with “+” or with “,”, not both.")
+        self.operator, slugs = parsed
+        self.tags = Tag.objects.for_slugs(slugs, translation.get_language())
+        if self.tags is None:
+            tags = Tag.objects.for_slugs(slugs)
+            if tags is None:
+                raise Http404("No such tag.")
+            return redirect(Tag.combination_url(tags, self.operator), permanent=True)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        articles = Article.objects.readable().for_listing()
+        if self.operator == TAGS_ALL:
+            return articles.tagged_with_all(self.tags)
+        return articles.tagged_with_any(self.tags)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            tags=self.tags,
+            match_all=self.operator == TAGS_ALL,
+            alternates=alternates(
+                {code: Tag.combination_url(self.tags, self.operator, code) for code in language_codes()}
+            ),
+            **kwargs,
+        )
+
+
+tag_detail = TagDetailView.as_view()
