@@ -1,3 +1,1 @@
-from django.contrib import admin
 
-from articles.models import Article, Tag

@@ -108,7 +108,9 @@ class TagQuerySet(models.QuerySet):
                 match |= Q(**{f"{build_localized_fieldname('name', code)}__iexact": name})
             tag = self.filter(match).first()
             if tag is None:
-                tag = Tag(**{build_localized_fieldname("name", code): name for code in language_codes()})
+                tag = Tag(
+                    **{build_localized_fieldname("name", code): name for code in language_codes()}
+                )
                 tag.save()
             tags.append(tag)
         return tags
@@ -213,7 +215,9 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of stories shows: tags in name order and authors, newest first."""
         return self.prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
-            Prefetch("authors", queryset=get_user_model().objects.order_by("last_name", "username")),
+            Prefetch(
+                "authors", queryset=get_user_model().objects.order_by("last_name", "username")
+            ),
         ).order_by("-published_at", "-pk")
 
     def tagged_with_all(self, tags):
@@ -360,7 +364,10 @@ class Article(models.Model):
     def clean(self):
         errors = {}
         for code in language_codes():
-            present = {f: bool(getattr(self, build_localized_fieldname(f, code))) for f in self.REQUIRED_PER_LANGUAGE}
+            present = {
+                f: bool(getattr(self, build_localized_fieldname(f, code)))
+                for f in self.REQUIRED_PER_LANGUAGE
+            }
             if any(present.values()) and not all(present.values()):
                 for field, filled in present.items():
                     if not filled:

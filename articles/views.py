@@ -95,7 +95,11 @@ class ArticleDetailView(DetailView):
         return None
 
     def get_context_data(self, **kwargs):
-        readable = [code for code in self.object.languages() if self.object.is_published() or self.request.user.is_staff]
+        readable = [
+            code
+            for code in self.object.languages()
+            if self.object.is_published() or self.request.user.is_staff
+        ]
         return super().get_context_data(
             alternates=alternates({code: self.object.url_for(code) for code in readable}),
             **kwargs,
@@ -148,7 +152,10 @@ class TagDetailView(ListView):
             tags=self.tags,
             match_all=self.operator == TAGS_ALL,
             alternates=alternates(
-                {code: Tag.combination_url(self.tags, self.operator, code) for code in language_codes()}
+                {
+                    code: Tag.combination_url(self.tags, self.operator, code)
+                    for code in language_codes()
+                }
             ),
             **kwargs,
         )

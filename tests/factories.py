@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from articles.models import Article, Tag
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"journaliste{n}")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name_fr = factory.Sequence(lambda n: f"Étiquette {n}")
+    name_en = factory.Sequence(lambda n: f"Tag {n}")
+
+
+class ArticleFactory(DjangoModelFactory):
+    """A published French story; ``english=True`` adds its English translation."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    class Params:
+        english = factory.Trait(
+            title_en=factory.Sequence(lambda n: f"Story number {n}"),
+            body_en="<p>The English text of the story.</p>",
+            standfirst_en="What the story is about.",
+        )
+        draft = factory.Trait(status=Article.Status.DRAFT, published_at=None)
+
+    title_fr = factory.Sequence(lambda n: f"Article numéro {n}")
+    standfirst_fr = "De quoi parle l’article."
+    body_fr = "<p>Le texte de l’article, « en français ».</p>"
+    status = Article.Status.PUBLISHED
+    published_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=1, minutes=n))
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.add(*extracted)
+
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.authors.add(*extracted)

@@ -1,0 +1,99 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Tag, ascii_slug
+from tests.factories import ArticleFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_published_story_in_the_past_is_published():
+    article = ArticleFactory()
+    assert list(Article.objects.published()) == [article]
+    assert article.is_published()
+
+
+def test_draft_is_not_published():
+    article = ArticleFactory(draft=True)
+    assert not Article.objects.published().exists()
+    assert not article.is_published()
+
+
+def test_story_with_future_publication_time_is_not_published_yet():
+    article = ArticleFactory(published_at=timezone.now() + timedelta(hours=2))
+    assert not Article.objects.published().exists()
+    assert not article.is_published()
+
+
+def test_publishing_without_a_time_sets_it_to_now():
+    article = ArticleFactory(draft=True)
+    article.status = Article.Status.PUBLISHED
+    article.save()
+    assert article.published_at is not None
+    assert article.published_at <= timezone.now()
+
+
+def test_french_only_story_is_readable_in_french_not_english():
+    ArticleFactory()
+    assert Article.objects.readable("fr").count() == 1
+    assert Article.objects.readable("en").count() == 0
+
+
+def test_translated_story_is_readable_in_both_languages():
+    ArticleFactory(english=True)
+    assert Article.objects.readable("fr").count() == 1
+    assert Article.objects.readable("en").count() == 1
+
+
+def test_english_title_without_body_is_not_readable_in_english():
+    ArticleFactory(title_en="Half translated")
+    assert Article.objects.readable("en").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("région de Koursk", "region-de-koursk"),
+        ("Corée du Nord", "coree-du-nord"),
+        ("Œuvres d’art", "oeuvres-d-art"),
+        ("L'Élysée", "l-elysee"),
+    ],
+)
+def test_slugs_are_lower_case_ascii(text, slug):
+    assert ascii_slug(text) == slug
+
+
+def test_tag_gets_one_slug_per_language_and_keeps_its_accents():
+    tag = Tag.objects.create(name_fr="Corée du Nord", name_en="North Korea")
+    assert (tag.slug_fr, tag.slug_en) == ("coree-du-nord", "north-korea")
+    assert tag.name_fr == "Corée du Nord"
+
+
+def test_tag_without_english_name_gets_an_english_slug_from_its_french_name():
+    tag = Tag.objects.create(name_fr="région de Koursk")
+    assert tag.slug_en == "region-de-koursk"
+
+
+def test_same_title_gets_a_distinct_slug():
+    first = ArticleFactory(title_fr="Élections")
+    second = ArticleFactory(title_fr="Élections")
+    assert (first.slug_fr, second.slug_fr) == ("elections", "elections-2")
+
+
+def test_script_in_body_is_removed_when_saving():
+    article = ArticleFactory(body_fr='<p>Texte<script>alert("x")</script></p><img src=x onerror=y>')
+    article.refresh_from_db()
+    assert "<script" not in article.body_fr
+    assert "onerror" not in article.body_fr
+    assert "Texte" in article.body_fr
+
+
+def test_stories_with_all_tags_and_with_any_tag():
+    russia, korea, other = TagFactory(), TagFactory(), TagFactory()
+    both = ArticleFactory(tags=[russia, korea])
+    only_russia = ArticleFactory(tags=[russia])
+    ArticleFactory(tags=[other])
+    assert set(Article.objects.tagged_with_all([russia, korea])) == {both}
+    assert set(Article.objects.tagged_with_any([russia, korea])) == {both, only_russia}
