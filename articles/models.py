@@ -212,9 +212,11 @@ class ArticleQuerySet(models.QuerySet):
         return self.published().in_language(language)
 
     def for_listing(self):
-        """What a list of stories shows: tags in name order and authors, newest first."""
+        """What a list of stories shows: tags (see ``tag_list()``) and authors, newest first."""
         return self.prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+            Prefetch(
+                "tagged_items", queryset=TaggedArticle.objects.select_related("tag").order_by("pk")
+            ),
             Prefetch(
                 "authors", queryset=get_user_model().objects.order_by("last_name", "username")
             ),
@@ -411,6 +413,10 @@ class Article(models.Model):
         slug = getattr(self, build_localized_fieldname("slug", language))
         with translation.override(language):
             return reverse("articles:article-detail", kwargs={"slug": slug})
+
+    def tag_list(self):
+        """The story's tags in the order the editor added them, the main topic first."""
+        return [item.tag for item in self.tagged_items.all()]
 
     def translations(self):
         """(language, url) of every language a reader can read the story in."""

@@ -1,0 +1,343 @@
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from tests.factories import ArticleFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class LinkCollector(HTMLParser):
+    """The <link rel=alternate> and language-switcher links of a page, parsed as HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.alternates = {}
+        self.switcher = {}
+        self.html_lang = None
+        self._in_switcher = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.html_lang = attrs.get("lang")
+        if tag == "link" and attrs.get("rel") == "alternate":
+            self.alternates[attrs["hreflang"]] = attrs["href"]
+        if tag == "nav" and "language-switcher" in attrs.get("class", ""):
+            self._in_switcher = True
+        if tag == "a" and self._in_switcher:
+            self.switcher[attrs["hreflang"]] = attrs["href"]
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self._in_switcher = False
+
+
+def links(response):
+    collector = LinkCollector()
+    collector.feed(response.content.decode())
+    return collector
+
+
+def url_in(language, name, **kwargs):
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+# Home page
+
+
+def test_root_redirects_to_french_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/"
+
+
+def test_root_redirects_to_english_for_an_english_browser(client):
+    response = client.get("/", headers={"accept-language": "en-GB,en;q=0.9"})
+    assert response["Location"] == "/en/"
+
+
+def test_home_lists_published_stories_newest_first(client):
+    older = ArticleFactory(published_at=timezone.now() - timedelta(days=2))
+    newer = ArticleFactory(published_at=timezone.now() - timedelta(hours=1))
+    response = client.get("/fr/")
+    assert list(response.context["object_list"]) == [newer, older]
+
+
+def test_draft_and_future_stories_are_not_listed(client):
+    ArticleFactory(draft=True)
+    ArticleFactory(published_at=timezone.now() + timedelta(hours=1))
+    response = client.get("/fr/")
+    assert list(response.context["object_list"]) == []
+
+
+def test_french_only_story_is_not_listed_on_english_home(client):
+    french = ArticleFactory()
+    both = ArticleFactory(english=True)
+    assert set(client.get("/fr/").context["object_list"]) == {french, both}
+    assert list(client.get("/en/").context["object_list"]) == [both]
+
+
+def test_home_page_is_paginated(client, settings):
+    ArticleFactory.create_batch(25)
+    first = client.get("/fr/")
+    second = client.get("/fr/?page=2")
+    assert len(first.context["object_list"]) == 20
+    assert len(second.context["object_list"]) == 5
+
+
+def test_home_page_has_html_lang_and_landmarks(client):
+    response = client.get("/en/")
+    content = response.content.decode()
+    assert links(response).html_lang == "en"
+    for landmark in ("<header", "<main", "<footer", "<nav"):
+        assert landmark in content
+
+
+# Story page
+
+
+def test_story_page_in_each_language_at_its_own_slug(client):
+    article = ArticleFactory(title_fr="La Une", title_en="The Front Page", english=True)
+    french = client.get(url_in("fr", "articles:article-detail", slug="la-une"))
+    english = client.get(url_in("en", "articles:article-detail", slug="the-front-page"))
+    assert french.status_code == english.status_code == 200
+    assert "La Une" in french.content.decode()
+    assert "The Front Page" in english.content.decode()
+    assert french.context["article"] == english.context["article"] == article
+
+
+def test_story_urls_are_translated(client):
+    article = ArticleFactory(title_fr="La Une", title_en="The Front Page", english=True)
+    assert article.url_for("fr") == "/fr/articles/la-une/"
+    assert article.url_for("en") == "/en/stories/the-front-page/"
+
+
+def test_draft_story_is_404_for_readers(client):
+    article = ArticleFactory(draft=True)
+    assert client.get(article.url_for("fr")).status_code == 404
+
+
+def test_future_story_is_404_for_readers(client):
+    article = ArticleFactory(published_at=timezone.now() + timedelta(days=1))
+    assert client.get(article.url_for("fr")).status_code == 404
+
+
+def test_staff_can_preview_a_draft_and_it_is_never_cached(staff_client):
+    article = ArticleFactory(draft=True)
+    response = staff_client.get(article.url_for("fr"))
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    assert "Preview" in response.content.decode() or "Aperçu" in response.content.decode()
+
+
+def test_french_only_story_has_no_english_url(client):
+    article = ArticleFactory(title_fr="Seulement en français")
+    response = client.get(url_in("en", "articles:article-detail", slug=article.slug_fr))
+    assert response.status_code == 404
+
+
+def test_english_url_with_french_slug_redirects_to_english_slug(client):
+    article = ArticleFactory(title_fr="La Une", title_en="The Front Page", english=True)
+    response = client.get(url_in("en", "articles:article-detail", slug="la-une"))
+    assert response.status_code == 301
+    assert response["Location"] == article.url_for("en")
+
+
+def test_story_page_lists_its_tags_linked_to_tag_pages(client):
+    tag = TagFactory(name_fr="Russie", name_en="Russia")
+    article = ArticleFactory(tags=[tag], english=True)
+    french = client.get(article.url_for("fr")).content.decode()
+    english = client.get(article.url_for("en")).content.decode()
+    assert '<a href="/fr/etiquettes/russie/" rel="tag">Russie</a>' in french
+    assert '<a href="/en/tags/russia/" rel="tag">Russia</a>' in english
+
+
+def test_story_body_script_never_reaches_the_page(client):
+    article = ArticleFactory(body_fr="<p>Texte</p><script>alert('x')</script>")
+    content = client.get(article.url_for("fr")).content.decode()
+    assert "alert(" not in content
+    assert "<p>Texte</p>" in content
+
+
+def test_translated_story_has_switcher_and_hreflang_to_the_other_language(client):
+    article = ArticleFactory(title_fr="La Une", title_en="The Front Page", english=True)
+    page = links(client.get(article.url_for("fr")))
+    assert page.switcher["en"] == "/en/stories/the-front-page/"
+    assert page.alternates["fr"].endswith("/fr/articles/la-une/")
+    assert page.alternates["en"].endswith("/en/stories/the-front-page/")
+
+
+def test_untranslated_story_switcher_leads_to_the_other_home_and_has_no_hreflang(client):
+    article = ArticleFactory()
+    page = links(client.get(article.url_for("fr")))
+    assert page.switcher["en"] == "/en/"
+    assert set(page.alternates) == {"fr"}
+
+
+# Tag pages
+
+
+@pytest.fixture
+def russia():
+    return TagFactory(name_fr="Russie", name_en="Russia")
+
+
+@pytest.fixture
+def north_korea():
+    return TagFactory(name_fr="Corée du Nord", name_en="North Korea")
+
+
+def test_tag_page_urls_use_each_language_slug(russia):
+    assert russia.url_for("fr") == "/fr/etiquettes/russie/"
+    assert russia.url_for("en") == "/en/tags/russia/"
+
+
+def test_tag_page_lists_readable_stories_with_the_tag(client, russia):
+    tagged = ArticleFactory(tags=[russia])
+    ArticleFactory()
+    ArticleFactory(tags=[russia], draft=True)
+    response = client.get("/fr/etiquettes/russie/")
+    assert list(response.context["object_list"]) == [tagged]
+
+
+def test_draft_is_not_listed_on_tag_page(client, russia):
+    ArticleFactory(tags=[russia], draft=True)
+    assert list(client.get("/fr/etiquettes/russie/").context["object_list"]) == []
+
+
+def test_english_tag_page_lists_only_translated_stories(client, russia):
+    translated = ArticleFactory(tags=[russia], english=True)
+    ArticleFactory(tags=[russia])
+    assert list(client.get("/en/tags/russia/").context["object_list"]) == [translated]
+
+
+def test_tag_page_with_plus_lists_stories_with_all_tags(client, russia, north_korea):
+    both = ArticleFactory(tags=[russia, north_korea])
+    ArticleFactory(tags=[russia])
+    ArticleFactory(tags=[north_korea])
+    response = client.get("/fr/etiquettes/russie+coree-du-nord/")
+    assert list(response.context["object_list"]) == [both]
+
+
+def test_tag_page_with_comma_lists_stories_with_any_tag(client, russia, north_korea):
+    both = ArticleFactory(tags=[russia, north_korea])
+    one = ArticleFactory(tags=[russia])
+    other = ArticleFactory(tags=[north_korea])
+    ArticleFactory(tags=[TagFactory()])
+    response = client.get("/fr/etiquettes/russie,coree-du-nord/")
+    assert set(response.context["object_list"]) == {both, one, other}
+    assert len(response.context["object_list"]) == 3
+
+
+def test_tag_page_mixing_plus_and_comma_is_404(client, russia, north_korea):
+    TagFactory(name_fr="Chine", name_en="China")
+    assert client.get("/fr/etiquettes/russie+coree-du-nord,chine/").status_code == 404
+
+
+def test_unknown_tag_is_404(client, russia):
+    assert client.get("/fr/etiquettes/russie+inconnue/").status_code == 404
+
+
+def test_english_slug_on_french_tag_page_redirects_permanently(client, russia):
+    response = client.get("/fr/etiquettes/russia/")
+    assert response.status_code == 301
+    assert response["Location"] == "/fr/etiquettes/russie/"
+
+
+def test_french_slugs_on_english_combination_redirect_to_english_slugs(client, russia, north_korea):
+    response = client.get("/en/tags/russie+coree-du-nord/")
+    assert response.status_code == 301
+    assert response["Location"] == "/en/tags/russia+north-korea/"
+
+
+def test_tag_page_switcher_leads_to_the_same_tags_in_the_other_language(
+    client, russia, north_korea
+):
+    ArticleFactory(tags=[russia, north_korea], english=True)
+    page = links(client.get("/fr/etiquettes/russie,coree-du-nord/"))
+    assert page.switcher["en"] == "/en/tags/russia,north-korea/"
+    assert page.alternates["en"].endswith("/en/tags/russia,north-korea/")
+
+
+def test_tag_without_english_name_shows_its_french_name_on_english_pages(client):
+    tag = TagFactory(name_fr="région de Koursk", name_en=None)
+    ArticleFactory(tags=[tag], english=True)
+    response = client.get("/en/tags/region-de-koursk/")
+    assert response.status_code == 200
+    assert "région de Koursk" in response.content.decode()
+
+
+def test_tag_index_lists_tags_with_their_readable_story_counts(client, russia, north_korea):
+    ArticleFactory.create_batch(2, tags=[russia], english=True)
+    ArticleFactory(tags=[russia, north_korea])
+    ArticleFactory(tags=[north_korea], draft=True)
+    french = {
+        tag.name: tag.story_count for tag in client.get("/fr/etiquettes/").context["object_list"]
+    }
+    english = {tag.name: tag.story_count for tag in client.get("/en/tags/").context["object_list"]}
+    assert french == {"Russie": 3, "Corée du Nord": 1}
+    assert english == {"Russia": 2}
+
+
+def test_tag_index_page_links_each_tag(client, russia):
+    ArticleFactory(tags=[russia])
+    assert 'href="/fr/etiquettes/russie/"' in client.get("/fr/etiquettes/").content.decode()
+
+
+# Query counts: the same whatever the number of stories and tags per story.
+
+
+def build_corpus(stories, tags_per_story):
+    tags = TagFactory.create_batch(tags_per_story)
+    for _ in range(stories):
+        ArticleFactory(tags=tags, english=True, authors=[])
+    return tags
+
+
+LIST_PAGES = [
+    ("fr", "articles:article-list", {}),
+    ("en", "articles:article-list", {}),
+    ("fr", "articles:tag-list", {}),
+    ("en", "articles:tag-list", {}),
+]
+
+
+@pytest.mark.parametrize(("stories", "tags_per_story"), [(3, 1), (60, 8)])
+@pytest.mark.parametrize(("language", "name", "kwargs"), LIST_PAGES)
+def test_list_pages_run_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, stories, tags_per_story, language, name, kwargs
+):
+    build_corpus(stories, tags_per_story)
+    with django_assert_max_num_queries(4):
+        response = client.get(url_in(language, name, **kwargs))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("stories", "tags_per_story"), [(3, 1), (60, 8)])
+@pytest.mark.parametrize("operator", ["+", ","])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_tag_pages_run_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, stories, tags_per_story, operator, language
+):
+    tags = build_corpus(stories, tags_per_story)
+    slugs = operator.join(getattr(tag, f"slug_{language}") for tag in tags[:2])
+    with django_assert_max_num_queries(5):
+        response = client.get(url_in(language, "articles:tag-detail", slugs=slugs))
+    assert response.status_code == 200
+    assert len(response.context["object_list"]) == min(stories, 20)
+
+
+@pytest.mark.parametrize("tags_per_story", [1, 8])
+def test_story_page_runs_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, tags_per_story
+):
+    build_corpus(3, tags_per_story)
+    article = ArticleFactory(tags=TagFactory.create_batch(tags_per_story), english=True)
+    with django_assert_max_num_queries(3):
+        response = client.get(article.url_for("en"))
+    assert response.status_code == 200
