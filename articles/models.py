@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -135,6 +136,15 @@ class Tag(TagBase):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         constraints = unique_per_language("tag", "name", "slug")
+        # The admin's tag autocomplete matches the start of a name, case-insensitively
+        # (UPPER(name) LIKE 'KOUR%'), which these indexes answer at any number of tags.
+        indexes = [
+            models.Index(
+                OpClass(Upper(build_localized_fieldname("name", code)), name="text_pattern_ops"),
+                name=f"tag_name_{code}_prefix_idx",
+            )
+            for code in language_codes()
+        ]
 
     def __str__(self):
         return self.name or ""

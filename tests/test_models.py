@@ -97,3 +97,19 @@ def test_stories_with_all_tags_and_with_any_tag():
     ArticleFactory(tags=[other])
     assert set(Article.objects.tagged_with_all([russia, korea])) == {both}
     assert set(Article.objects.tagged_with_any([russia, korea])) == {both, only_russia}
+
+
+def test_tag_name_prefix_search_is_answered_by_an_index():
+    """The admin's tag autocomplete (name starts with, any case) must not scan the tag table."""
+    from django.db import connection
+
+    TagFactory(name_fr="région de Koursk", name_en="Kursk region")
+    for language in ("fr", "en"):
+        queryset = Tag.objects.filter(**{f"name_{language}__istartswith": "kurs"})
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # A tiny test table would be scanned anyway; forbid that to see if an index fits.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert f"tag_name_{language}_prefix_idx" in plan
