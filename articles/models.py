@@ -96,6 +96,14 @@ class TagQuerySet(models.QuerySet):
             return None
         return [by_slug[slug] for slug in slugs]
 
+    def named(self, name, languages):
+        """The tag called ``name`` (any case), looked for in ``languages`` in that order."""
+        for code in languages:
+            lookup = {f"{build_localized_fieldname('name', code)}__iexact": name}
+            if tag := self.filter(**lookup).first():
+                return tag
+        return None
+
     def for_names(self, names, language):
         """The tags named ``names`` in ``language`` (or in any language), created if missing.
 
@@ -103,11 +111,9 @@ class TagQuerySet(models.QuerySet):
         other one; the tag admin lists such tags.
         """
         tags = []
+        languages = [language, *[code for code in language_codes() if code != language]]
         for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-            match = Q()
-            for code in [language, *[c for c in language_codes() if c != language]]:
-                match |= Q(**{f"{build_localized_fieldname('name', code)}__iexact": name})
-            tag = self.filter(match).first()
+            tag = self.named(name, languages)
             if tag is None:
                 tag = Tag(
                     **{build_localized_fieldname("name", code): name for code in language_codes()}

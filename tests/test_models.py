@@ -113,3 +113,15 @@ def test_tag_name_prefix_search_is_answered_by_an_index():
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert f"tag_name_{language}_prefix_idx" in plan
+
+
+def test_tag_names_in_the_given_language_win_over_the_other_language():
+    english_named_x = Tag.objects.create(name_fr="Autre", name_en="Sécurité")
+    french_named_x = Tag.objects.create(name_fr="Sécurité", name_en="Security")
+    assert Tag.objects.for_names(["sécurité"], "fr") == [french_named_x]
+    assert Tag.objects.for_names(["Sécurité"], "en") == [english_named_x]
+
+
+def test_unknown_tag_name_creates_a_tag_named_in_every_language():
+    [tag] = Tag.objects.for_names(["Kherson"], "en")
+    assert (tag.name_fr, tag.name_en, tag.slug_fr) == ("Kherson", "Kherson", "kherson")
