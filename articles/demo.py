@@ -1,0 +1,193 @@
+"""The demo newsroom that ``make run`` loads into a database without stories.
+
+The stories, tags and journalists are data, in ``data/demo_newsroom.json``.
+A story's ``body`` is a list of HTML blocks per language, joined when saved;
+its ``tags`` are French tag names; its ``authors`` are usernames, ``editor``
+being the demo editor; ``hours_ago`` dates its publication, and a negative
+value schedules it. Drafts and stories in review have no ``hours_ago``.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_permission_codename, get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
+
+from articles.models import Article, Tag, TaggedArticle
+
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_newsroom.json"
+
+# A fixed login for trying the admin locally; load_demo prints it. An existing
+# account keeps its password, so a changed one is never reset behind its owner.
+DEMO_EDITOR_USERNAME = "editor"
+DEMO_EDITOR_PASSWORD = "newsroom-demo"  # noqa: S105
+DEMO_EDITOR_FIRST_NAME = "Claire"
+DEMO_EDITOR_LAST_NAME = "Morel"
+
+# Stored as data, like a tag name: the admin lists groups by this name.
+EDITORS_GROUP = "Editors"
+EDITOR_MODELS = (Article, Tag, TaggedArticle)
+EDITOR_ACTIONS = ("add", "change", "delete", "view")
+
+TRANSLATED_FIELDS = ("title", "standfirst", "body")
+
+
+class DemoDataError(Exception):
+    """The demo file cannot be read, or a story in it is not valid."""
+
+
+@dataclass(frozen=True)
+class DemoNewsroom:
+    """What loading did. The counts are of what was created, zero when already loaded."""
+
+    editor: AbstractBaseUser
+    editor_password_is_demo: bool
+    already_loaded: bool = False
+    stories: int = 0
+    tags: int = 0
+    journalists: int = 0
+
+
+def load_demo_newsroom(path=None, *, dry_run=False):
+    """Make sure the demo editor exists; load the demo stories if there are no stories yet.
+
+    With ``dry_run`` everything is rolled back and the counts say what would be created.
+    """
+    with transaction.atomic():
+        editor, editor_created = ensure_demo_editor()
+        password_is_demo = editor_created or editor.check_password(DEMO_EDITOR_PASSWORD)
+        if Article.objects.exists():
+            demo = DemoNewsroom(editor, password_is_demo, already_loaded=True)
+        else:
+            path = path or DEMO_FILE
+            counts = _load(read_demo_data(path), editor, path)
+            demo = DemoNewsroom(editor, password_is_demo, **counts)
+        if dry_run:
+            transaction.set_rollback(True)
+    return demo
+
+
+def read_demo_data(path=None):
+    path = path or DEMO_FILE
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError) as error:
+        raise DemoDataError(
+            _("%(file)s cannot be read: %(error)s") % {"file": path, "error": error}
+        ) from error
+
+
+def ensure_demo_editor():
+    """The demo editor, staff but not superuser, in the Editors group; and whether it is new."""
+    group, _created = Group.objects.get_or_create(name=EDITORS_GROUP)
+    group.permissions.add(*editor_permissions())
+    User = get_user_model()
+    editor = User.objects.filter(username=DEMO_EDITOR_USERNAME).first()
+    created = editor is None
+    if created:
+        editor = User(
+            username=DEMO_EDITOR_USERNAME,
+            first_name=DEMO_EDITOR_FIRST_NAME,
+            last_name=DEMO_EDITOR_LAST_NAME,
+            email=f"{DEMO_EDITOR_USERNAME}@example.org",
+            is_staff=True,
+        )
+        editor.set_password(DEMO_EDITOR_PASSWORD)
+        editor.save()
+    elif not editor.is_staff or editor.is_superuser:
+        editor.is_staff, editor.is_superuser = True, False
+        editor.save(update_fields=["is_staff", "is_superuser"])
+    editor.groups.add(group)
+    return editor, created
+
+
+def editor_permissions():
+    """Add, change, delete and view on stories, tags and the tags of stories.
+
+    Plus viewing users: the byline's author picker searches them.
+    """
+    user_model = get_user_model()
+    wanted = Q(
+        content_type=ContentType.objects.get_for_model(user_model),
+        codename=get_permission_codename("view", user_model._meta),
+    )
+    for model, content_type in ContentType.objects.get_for_models(*EDITOR_MODELS).items():
+        for action in EDITOR_ACTIONS:
+            codename = get_permission_codename(action, model._meta)
+            wanted |= Q(content_type=content_type, codename=codename)
+    return Permission.objects.filter(wanted)
+
+
+def _load(data, editor, path):
+    people = {DEMO_EDITOR_USERNAME: editor}
+    journalists = 0
+    User = get_user_model()
+    for person in data["journalists"]:
+        user = User.objects.filter(username=person["username"]).first()
+        if user is None:
+            user = User(
+                username=person["username"],
+                first_name=person["first_name"],
+                last_name=person["last_name"],
+                email=f"{person['username']}@example.org",
+            )
+            # Journalists appear in bylines only; nobody logs in as them.
+            user.set_unusable_password()
+            user.save()
+            journalists += 1
+        people[user.username] = user
+
+    tags, new_tags = {}, 0
+    for names in data["tags"]:
+        # Reuse a tag someone created in the admin before loading the demo.
+        tag = Tag.objects.filter(name_fr__iexact=names["fr"]).first()
+        if tag is None:
+            tag = Tag(name_fr=names["fr"], name_en=names.get("en"))
+            tag.save()
+            new_tags += 1
+        tags[names["fr"]] = tag
+
+    now = timezone.now()
+    for story in data["stories"]:
+        article = Article(status=story.get("status", Article.Status.DRAFT))
+        if "hours_ago" in story:
+            article.published_at = now - timedelta(hours=story["hours_ago"])
+        for field in TRANSLATED_FIELDS:
+            for language, value in story.get(field, {}).items():
+                if field == "body":
+                    value = "".join(value)
+                setattr(article, build_localized_fieldname(field, language), value)
+        title = article.first_title()
+        try:
+            article.full_clean()
+        except ValidationError as error:
+            raise DemoDataError(
+                _("%(file)s: the story “%(title)s” is not valid: %(errors)s")
+                % {"file": path, "title": title, "errors": " ".join(error.messages)}
+            ) from error
+        article.save()
+        article.authors.add(*_named(people, story["authors"], path, title))
+        article.tags.add(*_named(tags, story["tags"], path, title))
+
+    return {"stories": len(data["stories"]), "tags": new_tags, "journalists": journalists}
+
+
+def _named(known, names, path, title):
+    """The objects ``known`` under ``names``; a name the demo file does not define is an error."""
+    if unknown := [name for name in names if name not in known]:
+        raise DemoDataError(
+            _("%(file)s: the story “%(title)s” names an unknown tag or author: %(names)s")
+            % {"file": path, "title": title, "names": ", ".join(unknown)}
+        )
+    return [known[name] for name in names]
