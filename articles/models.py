@@ -76,7 +76,9 @@ class TagQuerySet(models.QuerySet):
                 )
             )
             .filter(story_count__gt=0)
-            .order_by("name")
+            # Slugs are lower-case ASCII and always filled: alphabetical whatever the
+            # accents, case or database collation, with French names for untranslated tags.
+            .order_by("slug")
         )
 
     def for_slugs(self, slugs, language=None):

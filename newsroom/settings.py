@@ -118,6 +118,9 @@ TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Paris")
 USE_TZ = True
 
 MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+# The tabbed story admin needs jQuery UI; modeltranslation would load it from a CDN.
+# static/vendor/jquery-ui/ is jQuery UI 1.14.2 from npm, MIT licence.
+JQUERY_UI_URL = "vendor/jquery-ui/jquery-ui.min.js"
 
 # Tag names are matched without regard to case: "russie" is the tag "Russie".
 TAGGIT_CASE_INSENSITIVE = True

@@ -284,6 +284,16 @@ def test_tag_index_lists_tags_with_their_readable_story_counts(client, russia, n
     assert english == {"Russia": 2}
 
 
+def test_tag_index_is_alphabetical_whatever_the_accents_and_missing_translations(client):
+    names = [("Zoologie", "Zoology"), ("Élections", "Elections"), ("Municipales", None)]
+    names += [("économie", "Economy"), ("Russie", "Russia")]
+    ArticleFactory(tags=[TagFactory(name_fr=fr, name_en=en) for fr, en in names], english=True)
+    french = [tag.name for tag in client.get("/fr/etiquettes/").context["object_list"]]
+    english = [tag.name for tag in client.get("/en/tags/").context["object_list"]]
+    assert french == ["économie", "Élections", "Municipales", "Russie", "Zoologie"]
+    assert english == ["Economy", "Elections", "Municipales", "Russia", "Zoology"]
+
+
 def test_tag_index_page_links_each_tag(client, russia):
     ArticleFactory(tags=[russia])
     assert 'href="/fr/etiquettes/russie/"' in client.get("/fr/etiquettes/").content.decode()

@@ -1,0 +1,385 @@
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import translation
+from taggit.models import Tag as TaggitTag
+
+from articles.admin import TagFilter
+from articles.models import Article, Tag
+from tests.factories import ArticleFactory, TagFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_url(name, *args, language="fr"):
+    with translation.override(language):
+        return reverse(f"admin:{name}", args=args)
+
+
+def changelist_ids(response):
+    return {article.pk for article in response.context["cl"].result_list}
+
+
+def new_story_form(**overrides):
+    """What the add-story page posts: both languages, and an empty tags inline."""
+    data = {
+        "title_fr": "Offensive dans la région de Koursk",
+        "slug_fr": "offensive-dans-la-region-de-koursk",
+        "standfirst_fr": "Ce qu’il faut savoir.",
+        "body_fr": "<p>Le texte en français.</p>",
+        "title_en": "Offensive in the Kursk region",
+        "slug_en": "offensive-in-the-kursk-region",
+        "standfirst_en": "What you need to know.",
+        "body_en": "<p>The English text.</p>",
+        "status": Article.Status.DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        "tagged_items-TOTAL_FORMS": "0",
+        "tagged_items-INITIAL_FORMS": "0",
+        "tagged_items-MIN_NUM_FORMS": "0",
+        "tagged_items-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    return data | overrides
+
+
+def with_tags(data, tags):
+    data = data | {"tagged_items-TOTAL_FORMS": str(len(tags))}
+    for index, tag in enumerate(tags):
+        data[f"tagged_items-{index}-tag"] = str(tag.pk)
+        data[f"tagged_items-{index}-id"] = ""
+    return data
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_story_changelist_loads(staff_client, language):
+    article = ArticleFactory(english=True)
+    response = staff_client.get(admin_url("articles_article_changelist", language=language))
+    assert response.status_code == 200
+    assert changelist_ids(response) == {article.pk}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_story_add_page_has_both_languages_and_the_tags_inline(staff_client, language):
+    response = staff_client.get(admin_url("articles_article_add", language=language))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    for field in ["title", "slug", "standfirst", "body"]:
+        assert {f"{field}_fr", f"{field}_en"} <= set(form.fields)
+    # Tags are edited in the inline, not through the TaggableManager field.
+    assert "tags" not in form.fields
+    assert response.context["inline_admin_formsets"][0].formset.prefix == "tagged_items"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_story_change_page_loads(staff_client, language):
+    article = ArticleFactory(english=True, tags=[TagFactory()])
+    response = staff_client.get(admin_url("articles_article_change", article.pk, language=language))
+    assert response.status_code == 200
+    assert response.context["original"] == article
+
+
+def test_body_uses_the_prose_editor_in_both_languages(staff_client):
+    response = staff_client.get(admin_url("articles_article_add"))
+    content = response.content.decode()
+    form = response.context["adminform"].form
+    for name in ["body_fr", "body_en"]:
+        assert type(form.fields[name].widget).__name__ == "AdminProseEditorWidget"
+        assert f'name="{name}"' in content
+    assert content.count("data-django-prose-editor-configurable") == 2
+    # The editor's scripts are served by the site, not by a CDN.
+    assert "django_prose_editor/editor.js" in content
+
+
+def test_story_fields_are_grouped_in_tabs(staff_client):
+    content = staff_client.get(admin_url("articles_article_add")).content.decode()
+    assert "modeltranslation/js/tabbed_translation_fields.js" in content
+    assert "mt-field-title-fr" in content
+    assert "mt-field-body-en" in content
+
+
+@pytest.mark.parametrize(
+    ("filters", "listed"), [({}, 30), ({"tag": "first"}, 6), ({"english": "no"}, 15)]
+)
+def test_changelist_runs_a_fixed_number_of_queries(
+    staff_client, django_assert_max_num_queries, filters, listed
+):
+    tags = TagFactory.create_batch(25)
+    for index in range(30):
+        ArticleFactory(english=index % 2 == 0, tags=tags[index % 5 : index % 5 + 5])
+    if "tag" in filters:
+        filters = {"tag": tags[0].pk}
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(admin_url("articles_article_changelist"), filters)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == listed
+
+
+def test_tag_filter_finds_the_most_used_tags_in_one_query(rf, staff, django_assert_num_queries):
+    TagFactory.create_batch(30)
+    request = rf.get("/fr/admin/articles/article/")
+    request.user = staff
+    with django_assert_num_queries(1):
+        tag_filter = TagFilter(request, {}, Article, admin.site.get_model_admin(Article))
+    assert len(tag_filter.lookup_choices) == 20
+
+
+def test_saving_a_story_in_both_languages_with_two_tags(staff_client, staff):
+    ukraine, russia = TagFactory(name_fr="Ukraine"), TagFactory(name_fr="Russie")
+    data = with_tags(new_story_form(authors=[str(staff.pk)]), [ukraine, russia])
+    response = staff_client.post(admin_url("articles_article_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get()
+    assert article.title_fr == "Offensive dans la région de Koursk"
+    assert article.title_en == "Offensive in the Kursk region"
+    assert article.slug_fr == "offensive-dans-la-region-de-koursk"
+    assert article.slug_en == "offensive-in-the-kursk-region"
+    assert article.languages() == ["fr", "en"]
+    assert set(article.tags.all()) == {ukraine, russia}
+    assert list(article.authors.all()) == [staff]
+
+
+def test_story_without_any_language_is_refused(staff_client):
+    data = new_story_form(title_fr="", slug_fr="", body_fr="", title_en="", slug_en="", body_en="")
+    response = staff_client.post(admin_url("articles_article_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+def test_script_pasted_in_the_body_is_not_stored(staff_client):
+    attack = '<p onclick="steal()">Texte</p><script>alert("fr")</script>'
+    data = new_story_form(body_fr=attack, body_en=attack.replace("Texte", "Text"))
+    response = staff_client.post(admin_url("articles_article_add"), data)
+    assert response.status_code == 302
+    article = Article.objects.get()
+    for body in [article.body_fr, article.body_en]:
+        assert "<script" not in body
+        assert "alert" not in body
+        assert "onclick" not in body
+    assert article.body_fr == "<p>Texte</p>"
+    assert article.body_en == "<p>Text</p>"
+
+
+def test_script_pasted_when_changing_a_story_is_not_stored(staff_client):
+    article = ArticleFactory(english=True)
+    data = new_story_form(
+        title_fr=article.title_fr,
+        slug_fr=article.slug_fr,
+        title_en=article.title_en,
+        slug_en=article.slug_en,
+        body_en='<p>Changed</p><script src="https://evil.example/x.js"></script>',
+    )
+    response = staff_client.post(admin_url("articles_article_change", article.pk), data)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.body_en == "<p>Changed</p>"
+
+
+def run_action(client, action, articles):
+    """Runs the action from the English admin, whose messages are the msgids."""
+    return client.post(
+        admin_url("articles_article_changelist", language="en"),
+        {"action": action, ACTION_CHECKBOX_NAME: [str(article.pk) for article in articles]},
+        follow=True,
+    )
+
+
+def test_publish_action_publishes_the_selected_drafts(staff_client):
+    drafts = ArticleFactory.create_batch(2, draft=True)
+    other = ArticleFactory(draft=True)
+    response = run_action(staff_client, "publish", drafts)
+    for article in drafts:
+        article.refresh_from_db()
+        assert article.is_published()
+    other.refresh_from_db()
+    assert other.status == Article.Status.DRAFT
+    assert messages_of(response) == ["2 stories were published."]
+
+
+def test_publish_action_counts_only_stories_that_changed(staff_client):
+    already_online, draft = ArticleFactory(), ArticleFactory(draft=True)
+    response = run_action(staff_client, "publish", [already_online, draft])
+    assert messages_of(response) == ["1 story was published."]
+
+
+def test_unpublish_action_turns_published_stories_into_drafts(staff_client):
+    published = ArticleFactory()
+    response = run_action(staff_client, "unpublish", [published])
+    published.refresh_from_db()
+    assert published.status == Article.Status.DRAFT
+    assert not published.is_published()
+    assert messages_of(response) == ["1 story was taken offline and is a draft again."]
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_changelist_counts_stories_per_filter_choice(staff_client):
+    ukraine = TagFactory(name_fr="Ukraine")
+    ArticleFactory.create_batch(2, tags=[ukraine], english=True)
+    response = staff_client.get(admin_url("articles_article_changelist"), {"_facets": "1"})
+    assert response.status_code == 200
+    assert "Ukraine (2)" in response.content.decode()
+
+
+def test_only_the_newsroom_tags_have_an_admin_page():
+    assert admin.site.is_registered(Tag)
+    assert not admin.site.is_registered(TaggitTag)
+
+
+def test_tag_filter_narrows_the_list(staff_client):
+    ukraine = TagFactory(name_fr="Ukraine")
+    tagged = ArticleFactory(tags=[ukraine])
+    ArticleFactory(tags=[TagFactory()])
+    response = staff_client.get(admin_url("articles_article_changelist"), {"tag": ukraine.pk})
+    assert response.status_code == 200
+    assert changelist_ids(response) == {tagged.pk}
+
+
+def test_tag_filter_offers_the_most_used_tags_only(staff_client):
+    rare = TagFactory(name_fr="Rare")
+    common = TagFactory.create_batch(20)
+    for _index in range(2):
+        ArticleFactory(tags=common)
+    ArticleFactory(tags=[rare])
+    response = staff_client.get(admin_url("articles_article_changelist"))
+    choices = tag_filter_choices(response)
+    assert len(choices) == 20
+    assert "Rare" not in choices
+
+
+def test_tag_filter_accepts_a_tag_outside_the_most_used(staff_client):
+    rare = TagFactory(name_fr="Rare")
+    common = TagFactory.create_batch(20)
+    ArticleFactory.create_batch(2, tags=common)
+    story = ArticleFactory(tags=[rare])
+    response = staff_client.get(admin_url("articles_article_changelist"), {"tag": rare.pk})
+    assert changelist_ids(response) == {story.pk}
+    assert "Rare" in tag_filter_choices(response)
+
+
+def test_tag_filter_with_a_malformed_id_shows_the_error_page(staff_client):
+    response = staff_client.get(admin_url("articles_article_changelist"), {"tag": "koursk"})
+    assert response.status_code == 302
+    assert "e=1" in response["Location"]
+
+
+def tag_filter_choices(response):
+    tag_filter = next(
+        spec for spec in response.context["cl"].filter_specs if isinstance(spec, TagFilter)
+    )
+    return [label for _value, label in tag_filter.lookup_choices]
+
+
+def test_english_filter_narrows_the_list(staff_client):
+    translated = ArticleFactory(english=True)
+    french_only = ArticleFactory()
+    half_translated = ArticleFactory(title_en="Title without a body")
+    url = admin_url("articles_article_changelist")
+    assert changelist_ids(staff_client.get(url, {"english": "yes"})) == {translated.pk}
+    assert changelist_ids(staff_client.get(url, {"english": "no"})) == {
+        french_only.pk,
+        half_translated.pk,
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", ["Abeilles", "Zèbres"]), ("en", ["Bees", "Zebras"])]
+)
+def test_changelist_sorts_by_the_title_in_the_admin_language(staff_client, language, expected):
+    ArticleFactory(title_fr="Zèbres", title_en="Bees", english=True)
+    ArticleFactory(title_fr="Abeilles", title_en="Zebras", english=True)
+    response = staff_client.get(
+        admin_url("articles_article_changelist", language=language), {"o": "1"}
+    )
+    with translation.override(language):
+        assert [str(article) for article in response.context["cl"].result_list] == expected
+
+
+def test_search_finds_stories_by_either_title(staff_client):
+    story = ArticleFactory(title_fr="Les chars à Koursk", title_en="Tanks in Kursk", english=True)
+    ArticleFactory(title_fr="Autre chose")
+    url = admin_url("articles_article_changelist")
+    assert changelist_ids(staff_client.get(url, {"q": "koursk"})) == {story.pk}
+    assert changelist_ids(staff_client.get(url, {"q": "tanks"})) == {story.pk}
+
+
+def test_view_on_site_links_to_the_story(staff_client):
+    article = ArticleFactory(english=True)
+    response = staff_client.get(admin_url("articles_article_change", article.pk, language="en"))
+    with translation.override("en"):
+        expected = article.get_absolute_url()
+    assert response.context["absolute_url"] == expected
+    assert expected.startswith("/en/")
+
+
+def test_tag_autocomplete_finds_the_tag(staff_client):
+    koursk = TagFactory(name_fr="région de Koursk", name_en="Kursk region")
+    TagFactory(name_fr="Ukraine", name_en="Ukraine")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {
+            "app_label": "articles",
+            "model_name": "taggedarticle",
+            "field_name": "tag",
+            "term": "kour",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["results"] == [{"id": str(koursk.pk), "text": "région de Koursk"}]
+
+
+def test_author_autocomplete_finds_the_journalist(staff_client):
+    author = UserFactory(username="cmartin", last_name="Martin-Dubois")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {
+            "app_label": "articles",
+            "model_name": "article",
+            "field_name": "authors",
+            "term": "dubois",
+        },
+    )
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(author.pk)]
+
+
+def test_tag_admin_saves_the_english_name_and_slug(staff_client):
+    tag = TagFactory(name_fr="région de Koursk", name_en=None)
+    response = staff_client.post(
+        admin_url("articles_tag_change", tag.pk),
+        {
+            "name_fr": "région de Koursk",
+            "slug_fr": tag.slug_fr,
+            "name_en": "Kursk region",
+            "slug_en": "kursk-region",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert tag.name_en == "Kursk region"
+    assert tag.slug_en == "kursk-region"
+    assert tag.name_fr == "région de Koursk"
+
+
+def test_tag_admin_lists_tags_missing_an_english_name(staff_client):
+    missing = TagFactory(name_fr="Koursk", name_en=None)
+    copied = TagFactory(name_fr="Donbass", name_en="Donbass")
+    TagFactory(name_fr="Corée du Nord", name_en="North Korea")
+    url = admin_url("articles_tag_changelist")
+    response = staff_client.get(url, {"english_name": "missing"})
+    assert {tag.pk for tag in response.context["cl"].result_list} == {missing.pk}
+    response = staff_client.get(url, {"english_name": "copied"})
+    assert {tag.pk for tag in response.context["cl"].result_list} == {copied.pk}
+
+
+def test_tag_changelist_loads(staff_client):
+    TagFactory.create_batch(3)
+    response = staff_client.get(admin_url("articles_tag_changelist", language="en"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == Tag.objects.count() == 3

@@ -1,0 +1,135 @@
+"""The story admin in a real browser: tabs, the prose editor and the tag picker."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from articles.models import Article
+from tests.factories import StaffFactory, TagFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing: install chromium.")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as playwright:
+        # Playwright's sync API runs an event loop in this thread while the browser
+        # is open; Django refuses database queries there without this.
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def outside_requests():
+    """URLs the pages asked for outside the site (blocked)."""
+    return []
+
+
+@pytest.fixture
+def script_errors():
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, outside_requests, script_errors):
+    context = browser.new_context(locale="fr-FR")
+    context.set_default_timeout(10_000)
+    site = urlsplit(live_server.url).netloc
+
+    def keep_on_site(route):
+        # Nothing may come from outside the site: no CDN, and no network in CI.
+        if urlsplit(route.request.url).netloc == site:
+            route.continue_()
+        else:
+            outside_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", keep_on_site)
+    page = context.new_page()
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def log_in(page, live_server, next_path):
+    page.goto(f"{live_server.url}/fr/admin/login/?next={next_path}")
+    page.fill("#id_username", "redaction")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+
+
+def editor(page, field_id):
+    """The ProseMirror editing area that replaces the textarea ``field_id``."""
+    return page.locator(f"#tab_{field_id} .ProseMirror[contenteditable=true]")
+
+
+def test_journalist_writes_a_tagged_story_in_the_browser(
+    transactional_db, page, live_server, outside_requests, script_errors
+):
+    StaffFactory(username="redaction")
+    koursk = TagFactory(name_fr="région de Koursk", name_en="Kursk region")
+    TagFactory(name_fr="Ukraine", name_en="Ukraine")
+    add_path = "/fr/admin/articles/article/add/"
+
+    log_in(page, live_server, add_path)
+
+    assert outside_requests == [], (
+        "The story admin loads files from outside the site; serve them as static files "
+        "(for modeltranslation's tabs, vendor jQuery UI and point JQUERY_UI_URL at it): "
+        f"{outside_requests}"
+    )
+    # The French tab is open on the French admin, with its editor.
+    french_tab = page.locator('a[href="#tab_id_body_fr"]')
+    english_tab = page.locator('a[href="#tab_id_body_en"]')
+    assert french_tab.is_visible()
+    assert editor(page, "id_body_fr").is_visible()
+    assert not editor(page, "id_body_en").is_visible()
+
+    english_tab.click()
+    assert editor(page, "id_body_en").is_visible()
+    assert not editor(page, "id_body_fr").is_visible()
+    french_tab.click()
+    assert editor(page, "id_body_fr").is_visible()
+
+    page.locator('a[href="#tab_id_title_fr"]').click()
+    page.fill("#id_title_fr", "Offensive dans la région de Koursk")
+    editor(page, "id_body_fr").click()
+    page.keyboard.type("Les troupes avancent vers Soudja.")
+
+    page.locator("#tagged_items-0 .select2-selection").click()
+    page.locator('[aria-controls="select2-id_tagged_items-0-tag-results"]').fill("kour")
+    page.locator(".select2-results__option", has_text="région de Koursk").click()
+
+    page.click("input[name=_save]")
+    page.wait_for_url("**/fr/admin/articles/article/")
+
+    assert script_errors == []
+    article = Article.objects.get()
+    assert article.title_fr == "Offensive dans la région de Koursk"
+    assert article.slug_fr == "offensive-dans-la-region-de-koursk"
+    assert article.body_fr == "<p>Les troupes avancent vers Soudja.</p>"
+    assert not article.has_language("en")
+    assert list(article.tags.all()) == [koursk]
