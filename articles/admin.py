@@ -167,7 +167,12 @@ class TagAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_display = ["name_fr", "name_en", "slug_fr", "slug_en"]
     list_filter = [EnglishNameFilter]
-    # Also what the tag picker on a story searches.
+    # Declared for the story's tag picker; get_search_results() searches by word instead.
     search_fields = ["name_fr", "name_en"]
-    search_help_text = _("Searches the French and English names.")
+    search_help_text = _("Finds tags with words starting like yours, in French or English.")
     ordering = ["name_fr"]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False

@@ -42,7 +42,12 @@ def data_dir(tmp_path):
     yield path
     # Stop a server a failing test left behind.
     subprocess.run(
-        [sys.executable, "-c", "import pgserver,sys; pgserver.get_server(sys.argv[1]).cleanup()", path],
+        [
+            sys.executable,
+            "-c",
+            "import pgserver,sys; pgserver.get_server(sys.argv[1]).cleanup()",
+            path,
+        ],
         cwd=ROOT,
         capture_output=True,
         check=False,
