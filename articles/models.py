@@ -275,9 +275,6 @@ class ArticleQuerySet(models.QuerySet):
             Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags))
         )
 
-    def translated(self, language="en"):
-        return self.in_language(language)
-
     def publish(self):
         """Publish now; a story that already has a publication time keeps it."""
         return self.update(

@@ -22,6 +22,13 @@ DATA = Path(__file__).parent / "data" / "import"
 NBSP = "\u00a0"
 
 
+@pytest.fixture(autouse=True)
+def _english_reasons(_french_by_default):
+    """The reasons are asserted in English; the French catalog has its own test."""
+    with translation.override("en"):
+        yield
+
+
 class _Paragraphs(HTMLParser):
     """The text a reader sees in each <p>, one string per line."""
 
