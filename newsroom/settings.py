@@ -1,8 +1,8 @@
 """Settings for the newsroom project, read from the environment.
 
 Every variable is listed in .env.example. The defaults are for development;
-with DJANGO_DEBUG off the project refuses to start without a secret key and
-allowed hosts.
+with DJANGO_DEBUG off the project refuses to start without a secret key,
+allowed hosts and a DATABASE_URL.
 """
 
 import os
@@ -88,6 +88,8 @@ ASGI_APPLICATION = "newsroom.asgi.application"
 
 if os.environ.get("DATABASE_URL"):
     DATABASE_URL = os.environ["DATABASE_URL"]
+elif not DEBUG:
+    raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_DEBUG is off.")
 else:
     from newsroom.embedded_postgres import database_url
 
