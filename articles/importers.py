@@ -14,6 +14,20 @@ The format, all parts but the body optional::
 
 A file is read and checked completely before anything is written, and each
 file is written inside its own transaction.
+
+An imported story remembers where it came from: the import language and the
+file's name, e.g. ``fr:koursk.txt`` (:attr:`Article.import_source`). Importing
+a file again updates the story imported from a file of that name in that
+language, wherever the file now lives; any other file makes a new story, even
+with the same title (its slug then gets ``-2``). Stories written in the admin
+are never matched, so never overwritten. A story's other language is not
+imported into the same story: ``koursk.txt`` imported in French and
+``kursk.txt`` in English are two stories, which an editor may merge by hand.
+
+A file without a title line gets a title made up from its opening words. That
+title is a placeholder, so such a file never changes a story's status
+(``--publish`` leaves it a draft) and, on re-import, never replaces the title
+the story has by then: an editor may have written a real one.
 """
 
 import enum
@@ -74,7 +88,12 @@ class Story:
 class ImportResult:
     outcome: Outcome
     title: str
+    """The story's title after the import: an editor's, if the file has no title line."""
     title_derived: bool
+    """Whether the file has no title line."""
+    title_kept: bool = False
+    """Whether the file has no title line and the story keeps a title an editor gave it."""
+    published: bool = False
 
 
 def decode_story_file(data):
@@ -223,32 +242,45 @@ def _check_lengths(story):
             )
 
 
-def import_story(story, language, publish=False, dry_run=False):
-    """Create or update the story whose title has the same slug in ``language``.
+def import_source_key(language, file_name):
+    """The :attr:`Article.import_source` of a story imported from ``file_name`` in ``language``."""
+    source = f"{language}:{file_name}"
+    length = Article._meta.get_field("import_source").max_length
+    if len(source) > length:
+        raise StoryFileError(
+            _("the file name is longer than %(count)d characters")
+            % {"count": length - len(language) - 1}
+        )
+    return source
+
+
+def import_story(story, language, source, publish=False, dry_run=False):
+    """Create or update the story imported from the file named ``source`` in ``language``.
 
     The file has no standfirst: one an editor wrote is kept on re-import.
 
     Nothing is written when the stored story already has this content. With
     ``dry_run`` the work is done and then rolled back, so the outcome is exact.
     """
-    fields = {
-        build_localized_fieldname("title", language): story.title,
-        build_localized_fieldname("body", language): story.body,
-    }
-    slug_field = build_localized_fieldname("slug", language)
-    slug = ascii_slug(story.title)
+    import_key = import_source_key(language, source)
+    title_field = build_localized_fieldname("title", language)
     # A title made up from the body is a placeholder: an editor must see it first.
     status = Article.Status.PUBLISHED if publish and not story.title_derived else None
 
     with transaction.atomic():
         tags = Tag.objects.for_names(story.tags, language)
-        article = Article.objects.filter(**{slug_field: slug}).first()
+        article = Article.objects.filter(import_source=import_key).order_by("pk").first()
+        fields = {build_localized_fieldname("body", language): story.body}
+        # A placeholder title never replaces the one an editor may have written since.
+        if not story.title_derived or article is None or not getattr(article, title_field):
+            fields[title_field] = story.title
         if article is None:
-            article = Article(**fields, **{slug_field: slug})
+            # Article.save() gives the new story a slug no other story has.
+            article = Article(**fields, import_source=import_key)
             article.status = status or Article.Status.DRAFT
             outcome = Outcome.CREATED
         elif _has_content(article, fields, tags, language) and status in {None, article.status}:
-            return ImportResult(Outcome.UNCHANGED, story.title, story.title_derived)
+            return _result(Outcome.UNCHANGED, story, article, title_field)
         else:
             for name, value in fields.items():
                 setattr(article, name, value)
@@ -262,7 +294,18 @@ def import_story(story, language, publish=False, dry_run=False):
         article.tags.add(*tags)
         if dry_run:
             transaction.set_rollback(True)
-    return ImportResult(outcome, story.title, story.title_derived)
+    return _result(outcome, story, article, title_field)
+
+
+def _result(outcome, story, article, title_field):
+    title = getattr(article, title_field)
+    return ImportResult(
+        outcome,
+        title,
+        story.title_derived,
+        title_kept=story.title_derived and title != story.title,
+        published=article.status == Article.Status.PUBLISHED,
+    )
 
 
 def _has_content(article, fields, tags, language):
@@ -280,4 +323,5 @@ def _has_content(article, fields, tags, language):
 
 def import_file(path, language, publish=False, dry_run=False):
     """Import one file; an :class:`ImportResult`, or StoryFileError saying why not."""
-    return import_story(parse_story(read_story_file(path)), language, publish, dry_run)
+    story = parse_story(read_story_file(path))
+    return import_story(story, language, Path(path).name, publish, dry_run)

@@ -72,6 +72,38 @@ def test_file_without_title_says_its_title_comes_from_the_body():
     assert Article.objects.get().status == Article.Status.DRAFT
 
 
+def test_file_without_title_says_when_the_story_keeps_an_editors_title(tmp_path):
+    path = write(tmp_path, "lyon.txt", "Le conseil a voté.\n\nÀ Lyon.")
+    run(path, "--language", "fr")
+    Article.objects.update(title_fr="Lyon ferme trois écoles")
+
+    out, _err, _error = run(path, "--language", "fr", "--publish")
+
+    assert out[0] == (
+        f"unchanged: {path} — Lyon ferme trois écoles "
+        "(no title line: the story’s title is kept, not published)"
+    )
+
+
+def test_importing_two_files_with_the_same_title_creates_two_stories(tmp_path):
+    first = write(tmp_path, "a.txt", "# Les élections\n\nPremier texte.")
+    second = write(tmp_path, "b.txt", "# Les Élections !\n\nSecond texte.")
+
+    out, _err, error = run(first, second, "--language", "fr")
+
+    assert error is None
+    assert out[-1] == "2 created, 0 updated, 0 unchanged, 0 failed."
+    assert Article.objects.count() == 2
+
+
+def test_importing_again_changes_nothing_and_creates_no_duplicate(tmp_path):
+    path = write(tmp_path, "front.txt", GOOD)
+    run(path, "--language", "fr", "--publish")
+    out, _err, _error = run(path, "--language", "fr", "--publish")
+    assert out[-1] == "0 created, 0 updated, 1 unchanged, 0 failed."
+    assert Article.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -178,3 +210,4 @@ def test_help_text_can_be_shown():
     help_text = Command().create_parser("manage.py", "import_articles").format_help()
     assert "--dry-run" in help_text
     assert "paragraphs separated by blank lines" in help_text
+    assert "stories written in the admin are never changed" in " ".join(help_text.split())

@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from articles.importers import (
     DERIVED_TITLE_LENGTH,
@@ -11,6 +11,7 @@ from articles.importers import (
     StoryFileError,
     decode_story_file,
     import_file,
+    import_story,
     parse_story,
 )
 from articles.models import Article, Tag
@@ -337,20 +338,165 @@ def test_two_english_stories_can_be_imported(tmp_path):
     assert Article.objects.count() == 2
 
 
-def test_import_updates_the_story_whose_slug_matches_in_the_language(tmp_path):
-    article = ArticleFactory(title_fr="Le front bouge", draft=True)
-    result = import_file(write(tmp_path, STORY), "fr")
-    assert result.outcome == Outcome.UPDATED
-    article.refresh_from_db()
-    assert read_paragraphs(article.body_fr)[0] == ("Premier paragraphe.",)
-    assert Article.objects.count() == 1
-
-
 def test_story_with_the_same_slug_in_the_other_language_is_not_matched(tmp_path):
     ArticleFactory(title_fr="Autre", title_en="Le front bouge", english=True)
     result = import_file(write(tmp_path, STORY), "fr")
     assert result.outcome == Outcome.CREATED
     assert Article.objects.count() == 2
+
+
+# Which story a file updates
+
+
+def test_imported_story_records_its_language_and_file_name():
+    import_file(DATA / "koursk.txt", "fr")
+    assert Article.objects.get().import_source == "fr:koursk.txt"
+
+
+def test_two_files_whose_titles_make_the_same_slug_are_two_stories(tmp_path):
+    first = import_file(write(tmp_path, "# Les élections\n\nPremier texte.", "a.txt"), "fr")
+    second = import_file(write(tmp_path, "# Les Élections !\n\nSecond texte.", "b.txt"), "fr")
+
+    assert (first.outcome, second.outcome) == (Outcome.CREATED, Outcome.CREATED)
+    stories = {a.slug_fr: read_paragraphs(a.body_fr) for a in Article.objects.all()}
+    assert stories == {
+        "les-elections": [("Premier texte.",)],
+        "les-elections-2": [("Second texte.",)],
+    }
+
+
+def test_story_written_in_the_admin_is_not_overwritten_by_a_file_with_its_title(tmp_path):
+    written = ArticleFactory(title_fr="Budget", body_fr="<p>Notre enquête.</p>", draft=True)
+
+    result = import_file(write(tmp_path, "# Budget\n\nDépêche."), "fr", publish=True)
+
+    assert result.outcome == Outcome.CREATED
+    written.refresh_from_db()
+    assert written.body_fr == "<p>Notre enquête.</p>"
+    assert written.status == Article.Status.DRAFT
+    assert written.import_source == ""
+    imported = Article.objects.exclude(pk=written.pk).get()
+    assert imported.slug_fr == "budget-2"
+    assert imported.is_published()
+
+
+def test_story_written_in_the_admin_is_never_matched_on_reimport(tmp_path):
+    written = ArticleFactory(title_fr="Le front bouge", body_fr="<p>Notre texte.</p>")
+    path = write(tmp_path, STORY)
+    import_file(path, "fr")
+    path.write_text(STORY.replace("Second paragraphe.", "Paragraphe corrigé."), encoding="utf-8")
+
+    assert import_file(path, "fr").outcome == Outcome.UPDATED
+    written.refresh_from_db()
+    assert written.body_fr == "<p>Notre texte.</p>"
+    assert Article.objects.count() == 2
+
+
+def test_two_files_without_title_whose_derived_titles_match_are_two_stories(tmp_path):
+    import_file(write(tmp_path, "Le conseil a voté.\n\nÀ Lyon.", "lyon.txt"), "fr")
+    result = import_file(write(tmp_path, "Le conseil a voté.\n\nÀ Nantes.", "nantes.txt"), "fr")
+
+    assert result.outcome == Outcome.CREATED
+    bodies = sorted(read_paragraphs(a.body_fr)[-1] for a in Article.objects.all())
+    assert bodies == [("À Lyon.",), ("À Nantes.",)]
+
+
+def test_file_with_the_same_name_elsewhere_updates_the_story(tmp_path):
+    import_file(write(tmp_path, STORY), "fr")
+    (tmp_path / "copie").mkdir()
+    changed = STORY.replace("Second paragraphe.", "Paragraphe corrigé.")
+
+    result = import_file(write(tmp_path / "copie", changed), "fr")
+
+    assert result.outcome == Outcome.UPDATED
+    assert Article.objects.count() == 1
+
+
+def test_same_file_imported_in_the_other_language_is_another_story(tmp_path):
+    path = write(tmp_path, STORY)
+    import_file(path, "fr")
+    assert import_file(path, "en").outcome == Outcome.CREATED
+    assert sorted(Article.objects.values_list("import_source", flat=True)) == [
+        "en:story.txt",
+        "fr:story.txt",
+    ]
+
+
+def test_reimport_with_changed_title_updates_the_title_and_keeps_the_address(tmp_path):
+    path = write(tmp_path, STORY)
+    import_file(path, "fr")
+    path.write_text(STORY.replace("Le front bouge", "Le front recule"), encoding="utf-8")
+
+    assert import_file(path, "fr").outcome == Outcome.UPDATED
+    article = Article.objects.get()
+    assert article.title_fr == "Le front recule"
+    assert article.slug_fr == "le-front-bouge"
+
+
+def test_overlong_file_name_is_refused(tmp_path):
+    story = parse_story("# Titre\n\nTexte.")
+    with pytest.raises(StoryFileError, match="file name is longer than 252 characters"):
+        import_story(story, "fr", "x" * 253)
+    assert not Article.objects.exists()
+
+
+# Files without a title line
+
+
+def test_reimport_of_file_without_title_keeps_the_title_an_editor_gave(tmp_path):
+    path = write(tmp_path, "Le conseil a voté.\n\nÀ Lyon.")
+    import_file(path, "fr")
+    Article.objects.update(title_fr="Lyon ferme trois écoles")
+
+    result = import_file(path, "fr")
+
+    assert result.outcome == Outcome.UNCHANGED
+    assert result.title == "Lyon ferme trois écoles"
+    assert result.title_kept
+    assert Article.objects.get().title_fr == "Lyon ferme trois écoles"
+
+
+def test_reimport_of_changed_file_without_title_updates_only_the_body(tmp_path):
+    path = write(tmp_path, "Le conseil a voté.\n\nÀ Lyon.")
+    import_file(path, "fr")
+    Article.objects.update(title_fr="Lyon ferme trois écoles")
+    path.write_text("Le conseil a voté hier.\n\nÀ Lyon.", encoding="utf-8")
+
+    result = import_file(path, "fr")
+
+    assert result.outcome == Outcome.UPDATED
+    article = Article.objects.get()
+    assert article.title_fr == "Lyon ferme trois écoles"
+    assert read_paragraphs(article.body_fr)[0] == ("Le conseil a voté hier.",)
+
+
+def test_file_without_title_is_not_published_even_after_an_editor_titled_it(tmp_path):
+    path = write(tmp_path, "Le conseil a voté.\n\nÀ Lyon.")
+    import_file(path, "fr")
+    Article.objects.update(title_fr="Lyon ferme trois écoles")
+
+    result = import_file(path, "fr", publish=True)
+
+    assert result.outcome == Outcome.UNCHANGED
+    assert not result.published
+    assert Article.objects.get().status == Article.Status.DRAFT
+
+
+def test_file_without_title_does_not_unpublish_a_story_an_editor_published(tmp_path):
+    path = write(tmp_path, "Le conseil a voté.\n\nÀ Lyon.")
+    import_file(path, "fr")
+    Article.objects.update(
+        title_fr="Lyon ferme trois écoles",
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    path.write_text("Le conseil a voté hier.\n\nÀ Lyon.", encoding="utf-8")
+
+    result = import_file(path, "fr", publish=True)
+
+    assert result.outcome == Outcome.UPDATED
+    assert result.published
+    assert Article.objects.get().is_published()
 
 
 def test_dry_run_writes_nothing_but_reports_the_outcome():

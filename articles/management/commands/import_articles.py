@@ -10,9 +10,17 @@ class Command(BaseCommand):
     @property
     def help(self):
         # argparse needs a real string, not a lazy translation.
-        return _(
-            "Import stories from UTF-8 text files: an optional tag block, an optional "
-            "“# ” title line, then paragraphs separated by blank lines."
+        return " ".join(
+            [
+                _(
+                    "Import stories from UTF-8 text files: an optional tag block, an optional "
+                    "“# ” title line, then paragraphs separated by blank lines."
+                ),
+                _(
+                    "A file imported again updates the story imported from a file of the same "
+                    "name in the same language; stories written in the admin are never changed."
+                ),
+            ]
         )
 
     def add_arguments(self, parser):
@@ -63,10 +71,7 @@ class Command(BaseCommand):
                     "path": path,
                     "title": result.title,
                 }
-                if result.title_derived and publish:
-                    line += " " + _("(no title line: title taken from the body, not published)")
-                elif result.title_derived:
-                    line += " " + _("(no title line: title taken from the body)")
+                line += self.title_note(result, publish)
                 self.stdout.write(styles[result.outcome](line))
 
         if verbosity >= 1:
@@ -87,3 +92,17 @@ class Command(BaseCommand):
                 _("%(failed)d of %(total)d files could not be imported.")
                 % {"failed": failed, "total": len(files)}
             )
+
+    def title_note(self, result, publish):
+        if not result.title_derived:
+            return ""
+        not_published = publish and not result.published
+        if result.title_kept and not_published:
+            note = _("(no title line: the story’s title is kept, not published)")
+        elif result.title_kept:
+            note = _("(no title line: the story’s title is kept)")
+        elif not_published:
+            note = _("(no title line: title taken from the body, not published)")
+        else:
+            note = _("(no title line: title taken from the body)")
+        return " " + note
