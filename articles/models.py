@@ -10,7 +10,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
+from django.utils.html import strip_tags
+from django.utils.text import get_text_list, slugify
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 from modeltranslation.utils import build_localized_fieldname
@@ -68,6 +69,26 @@ def unique_per_language(model_name, *field_names):
     return constraints
 
 
+TAGS_ALL = "+"
+TAGS_ANY = ","
+# More tags than this on one page is no reader's request, and each costs the query work.
+MAX_COMBINED_TAGS = 5
+
+
+def parse_tag_expression(expression):
+    """("+", ["a", "b"]) for "a+b", (",", ["a", "b"]) for "a,b".
+
+    None when "+" and "," are mixed or more than MAX_COMBINED_TAGS are combined.
+    """
+    if TAGS_ALL in expression and TAGS_ANY in expression:
+        return None
+    operator = TAGS_ANY if TAGS_ANY in expression else TAGS_ALL
+    slugs = list(dict.fromkeys(expression.split(operator)))
+    if len(slugs) > MAX_COMBINED_TAGS:
+        return None
+    return operator, slugs
+
+
 def tag_search_vector():
     """The words of a tag's slugs in every language: lower-case ASCII, so accent-free."""
     slugs_as_words = [
@@ -108,22 +129,24 @@ class TagQuerySet(models.QuerySet):
             .order_by("slug")
         )
 
-    def for_slugs(self, slugs, language=None):
-        """The tags with these slugs in ``language``, in the order given; None if one is unknown.
+    def for_slugs(self, slugs, language):
+        """The tags with these slugs, in the order given, without repeats; None if one is unknown.
 
-        With ``language=None`` a slug may be from any language (for redirects).
+        A slug is looked for in ``language`` first, then in the other languages,
+        so that a link using another language's slug can be redirected.
         """
-        languages = [language] if language else language_codes()
+        languages = [language, *[code for code in language_codes() if code != language]]
         match = Q()
         for code in languages:
             match |= Q(**{f"{build_localized_fieldname('slug', code)}__in": slugs})
+        found = list(self.filter(match))
         by_slug = {}
-        for tag in self.filter(match):
-            for code in languages:
+        for code in languages:
+            for tag in found:
                 by_slug.setdefault(getattr(tag, build_localized_fieldname("slug", code)), tag)
         if not all(slug in by_slug for slug in slugs):
             return None
-        return [by_slug[slug] for slug in slugs]
+        return list(dict.fromkeys(by_slug[slug] for slug in slugs))
 
     def named(self, name, languages):
         """The tag called ``name`` (any case), looked for in ``languages`` in that order."""
@@ -181,6 +204,8 @@ class Tag(TagBase):
         for code in language_codes():
             name = getattr(self, build_localized_fieldname("name", code)) or self.any_name()
             slug_field = build_localized_fieldname("slug", code)
+            # A slug typed in the admin ("North-Korea") is made lower-case ASCII too.
+            setattr(self, slug_field, ascii_slug(getattr(self, slug_field) or "") or None)
             if not getattr(self, slug_field) and name:
                 others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
                 setattr(self, slug_field, unique_slug(others, slug_field, name))
@@ -189,6 +214,12 @@ class Tag(TagBase):
 
     def get_absolute_url(self):
         return reverse("articles:tag-detail", kwargs={"slugs": self.slug})
+
+    @staticmethod
+    def combination_name(tags, operator):
+        """ "Russie et Corée du Nord" for ``+``, "Russie ou Corée du Nord" for ``,``."""
+        word = _("and") if operator == TAGS_ALL else _("or")
+        return get_text_list([tag.name for tag in tags], str(word))
 
     @staticmethod
     def combination_url(tags, operator, language=None):
@@ -357,6 +388,18 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    import_source = models.CharField(
+        _("imported from"),
+        max_length=255,
+        blank=True,
+        default="",
+        db_index=True,
+        editable=False,
+        help_text=_(
+            "The language and file name of the text file this story was imported from; "
+            "empty for stories written in the admin."
+        ),
+    )
     tags = TaggableManager(
         through=TaggedArticle,
         blank=True,
@@ -380,9 +423,12 @@ class Article(models.Model):
             body_field = self._meta.get_field(build_localized_fieldname("body", code))
             body = getattr(self, body_field.attname)
             if body:
-                setattr(self, body_field.attname, body_field.sanitize(body))
+                body = body_field.sanitize(body)
+                # Empty paragraphs are no text: the story is not written in this language.
+                setattr(self, body_field.attname, body if strip_tags(body).strip() else "")
             title = getattr(self, build_localized_fieldname("title", code))
             slug_name = build_localized_fieldname("slug", code)
+            setattr(self, slug_name, ascii_slug(getattr(self, slug_name) or "") or None)
             if title and not getattr(self, slug_name):
                 others = Article.objects.exclude(pk=self.pk) if self.pk else Article.objects.all()
                 setattr(self, slug_name, unique_slug(others, slug_name, title))
@@ -449,6 +495,11 @@ class Article(models.Model):
         with translation.override(language):
             return reverse("articles:article-detail", kwargs={"slug": slug})
 
+    def byline(self):
+        """ "Léa Dubois, Karim Benali and Sophie Martin", in the active language."""
+        names = [author.get_full_name() or author.get_username() for author in self.authors.all()]
+        return get_text_list(names, str(_("and")))
+
     def tag_list(self):
         """The story's tags in the order the editor added them, the main topic first."""
         return [item.tag for item in self.tagged_items.all()]
@@ -460,15 +511,3 @@ class Article(models.Model):
 
 def gettext_untitled():
     return str(_("(untitled story)"))
-
-
-TAGS_ALL = "+"
-TAGS_ANY = ","
-
-
-def parse_tag_expression(expression):
-    """("+", ["a", "b"]) for "a+b", (",", ["a", "b"]) for "a,b"; None when both are mixed."""
-    if TAGS_ALL in expression and TAGS_ANY in expression:
-        return None
-    operator = TAGS_ANY if TAGS_ANY in expression else TAGS_ALL
-    return operator, list(dict.fromkeys(expression.split(operator)))

@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
+from modeltranslation.utils import build_localized_fieldname
 
 from articles.models import TAGS_ALL, Article, Tag, language_codes, parse_tag_expression
 
 
-def alternates(urls):
+def alternates(request, urls):
     """The language switcher and hreflang links: one entry per language.
 
     ``urls`` maps a language code to the same page in that language, or to None
@@ -26,6 +27,7 @@ def alternates(urls):
                 "code": code,
                 "name": info["name_local"],
                 "url": url,
+                "absolute_url": request.build_absolute_uri(url) if url else None,
                 "home_url": reverse_in(code, "articles:article-list"),
                 "current": code == current,
             }
@@ -51,7 +53,8 @@ class ArticleListView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            alternates=alternates(same_page_everywhere("articles:article-list")), **kwargs
+            alternates=alternates(self.request, same_page_everywhere("articles:article-list")),
+            **kwargs,
         )
 
 
@@ -73,7 +76,10 @@ class ArticleDetailView(DetailView):
             moved = self.story_under_other_slug()
             if moved is None:
                 raise
-            return redirect(moved, permanent=True)
+            # A preview's address may still change: only a published story moves for good.
+            return redirect(
+                moved.url_for(translation.get_language()), permanent=moved.is_published()
+            )
 
     def render_story(self, request):
         self.object = self.get_object()
@@ -83,15 +89,16 @@ class ArticleDetailView(DetailView):
         return response
 
     def story_under_other_slug(self):
-        """The story's URL in this language when the slug given is from another language."""
+        """The story, when the slug given is its slug in another language."""
         language = translation.get_language()
         slug = self.kwargs["slug"]
         for code in language_codes():
             if code == language:
                 continue
-            story = self.get_queryset().filter(**{f"slug_{code}": slug}).first()
+            lookup = {build_localized_fieldname("slug", code): slug}
+            story = self.get_queryset().filter(**lookup).first()
             if story is not None:
-                return story.url_for(language)
+                return story
         return None
 
     def get_context_data(self, **kwargs):
@@ -101,7 +108,10 @@ class ArticleDetailView(DetailView):
             if self.object.is_published() or self.request.user.is_staff
         ]
         return super().get_context_data(
-            alternates=alternates({code: self.object.url_for(code) for code in readable}),
+            canonical_url=self.request.build_absolute_uri(self.request.path),
+            alternates=alternates(
+                self.request, {code: self.object.url_for(code) for code in readable}
+            ),
             **kwargs,
         )
 
@@ -118,7 +128,7 @@ class TagListView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            alternates=alternates(same_page_everywhere("articles:tag-list")), **kwargs
+            alternates=alternates(self.request, same_page_everywhere("articles:tag-list")), **kwargs
         )
 
 
@@ -131,14 +141,15 @@ class TagDetailView(ListView):
     def get(self, request, *args, **kwargs):
         parsed = parse_tag_expression(kwargs["slugs"])
         if parsed is None:
-            raise Http404("A tag page combines tags with “+” or with “,”, not both.")
+            raise Http404("Tags are combined with “+” or “,”, not both, and at most five.")
         self.operator, slugs = parsed
         self.tags = Tag.objects.for_slugs(slugs, translation.get_language())
         if self.tags is None:
-            tags = Tag.objects.for_slugs(slugs)
-            if tags is None:
-                raise Http404("No such tag.")
-            return redirect(Tag.combination_url(tags, self.operator), permanent=True)
+            raise Http404("No such tag.")
+        # Another language's slug, or a tag named twice: one address per page.
+        canonical = Tag.combination_url(self.tags, self.operator)
+        if canonical != request.path:
+            return redirect(canonical, permanent=True)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -150,12 +161,14 @@ class TagDetailView(ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             tags=self.tags,
+            title=Tag.combination_name(self.tags, self.operator),
             match_all=self.operator == TAGS_ALL,
             alternates=alternates(
+                self.request,
                 {
                     code: Tag.combination_url(self.tags, self.operator, code)
                     for code in language_codes()
-                }
+                },
             ),
             **kwargs,
         )

@@ -136,3 +136,18 @@ def test_tag_names_in_the_given_language_win_over_the_other_language():
 def test_unknown_tag_name_creates_a_tag_named_in_every_language():
     [tag] = Tag.objects.for_names(["Kherson"], "en")
     assert (tag.name_fr, tag.name_en, tag.slug_fr) == ("Kherson", "Kherson", "kherson")
+
+
+def test_a_typed_tag_slug_is_made_lower_case_ascii():
+    tag = Tag.objects.create(name_fr="Corée du Nord", name_en="North Korea", slug_en="North-Korea")
+    assert tag.slug_en == "north-korea"
+
+
+def test_a_typed_story_slug_is_made_lower_case_ascii():
+    assert ArticleFactory(slug_fr="Élections-2027").slug_fr == "elections-2027"
+
+
+def test_a_body_of_empty_paragraphs_is_no_text():
+    article = ArticleFactory(title_en="Soon", body_en="<p></p><p> </p><p><br></p>")
+    assert article.body_en == ""
+    assert not Article.objects.readable("en").exists()

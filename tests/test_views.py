@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from tests.factories import ArticleFactory, TagFactory
+from articles.models import Tag
+from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -351,3 +352,55 @@ def test_story_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         response = client.get(article.url_for("en"))
     assert response.status_code == 200
+
+
+def test_a_tag_named_twice_redirects_to_the_page_of_that_tag(client, russia):
+    response = client.get("/fr/etiquettes/russie+russie/")
+    assert response.status_code == 301
+    assert response["Location"] == "/fr/etiquettes/russie/"
+
+
+def test_a_tag_by_both_its_slugs_redirects_to_the_page_of_that_tag(client, russia):
+    response = client.get("/en/tags/russie,russia/")
+    assert response.status_code == 301
+    assert response["Location"] == "/en/tags/russia/"
+
+
+def test_more_than_five_combined_tags_is_404(client):
+    tags = TagFactory.create_batch(6)
+    assert client.get(Tag.combination_url(tags[:5], "+")).status_code == 200
+    slugs = "+".join(tag.slug_fr for tag in tags)
+    assert client.get(f"/fr/etiquettes/{slugs}/").status_code == 404
+
+
+def test_a_french_slug_that_is_another_tags_english_slug_means_the_french_tag(client):
+    french = TagFactory(name_fr="Culture", name_en="Arts")
+    TagFactory(name_fr="Beaux-arts", name_en="Culture")
+    ArticleFactory(tags=[french])
+    response = client.get("/fr/etiquettes/culture/")
+    assert response.status_code == 200
+    assert response.context["tags"] == [french]
+
+
+def test_combined_tag_page_heading_is_one_sentence(client, russia, north_korea):
+    both = client.get("/fr/etiquettes/russie+coree-du-nord/").content.decode()
+    either = client.get("/en/tags/russia,north-korea/").content.decode()
+    assert "<h1>Russie et Corée du Nord</h1>" in both
+    assert "<h1>Russia or North Korea</h1>" in either
+
+
+def test_byline_names_every_author_in_the_page_language(client):
+    authors = [
+        UserFactory(first_name="Léa", last_name="Dubois"),
+        UserFactory(first_name="Karim", last_name="Benali"),
+    ]
+    article = ArticleFactory(authors=authors, english=True)
+    assert "Par Karim Benali et Léa Dubois" in client.get(article.url_for("fr")).content.decode()
+    assert "By Karim Benali and Léa Dubois" in client.get(article.url_for("en")).content.decode()
+
+
+def test_staff_preview_under_the_other_slug_is_not_a_permanent_redirect(staff_client):
+    article = ArticleFactory(title_fr="La Une", title_en="The Front Page", english=True, draft=True)
+    response = staff_client.get(url_in("en", "articles:article-detail", slug="la-une"))
+    assert response.status_code == 302
+    assert response["Location"] == article.url_for("en")

@@ -11,16 +11,19 @@ from articles.demo import DEMO_EDITOR_PASSWORD, DemoDataError, load_demo_newsroo
 
 
 class Command(BaseCommand):
-    help = (
-        "Loads the demo newsroom (stories, tags, journalists) when there are no stories yet, "
-        "makes sure the demo editor account exists, and prints its login."
-    )
+    @property
+    def help(self):
+        # A property: argparse cannot format a lazy string.
+        return _(
+            "Loads the demo newsroom (stories, tags, journalists) when there are no stories yet, "
+            "makes sure the demo editor account exists, and prints its login."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Say what would be loaded, and save nothing.",
+            help=_("Say what would be loaded, and save nothing."),
         )
 
     def handle(self, *args, **options):
