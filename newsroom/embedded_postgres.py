@@ -6,17 +6,27 @@ using the server, so runserver's reloader, a shell and the test runner share one
 server; it is stopped when the last of them exits and reused on the next start.
 """
 
+import sys
 import warnings
 from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 DATABASE_NAME = "newsroom"
 
 
 def database_url(data_dir: Path) -> str:
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); /tmp is fine.
-        warnings.simplefilter("ignore")
-        import pgserver
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); /tmp is fine.
+            warnings.simplefilter("ignore")
+            import pgserver
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set and the embedded PostgreSQL (the pgserver package, "
+            f"wheels for Python 3.9 to 3.12) is not installed for Python {sys.version.split()[0]}. "
+            "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://user@127.0.0.1:5432/newsroom."
+        ) from error
     import psycopg
     from psycopg import sql
 
