@@ -51,6 +51,15 @@ def unique_slug(queryset, field_name, text, max_length=SLUG_MAX_LENGTH):
     return candidate
 
 
+def fill_slug(instance, field_name, text):
+    """Make a typed slug lower-case ASCII; with none, make a free one from ``text``."""
+    slug = ascii_slug(getattr(instance, field_name) or "") or None
+    if slug is None and text:
+        others = type(instance).objects.exclude(pk=instance.pk)
+        slug = unique_slug(others, field_name, text)
+    setattr(instance, field_name, slug)
+
+
 def unique_per_language(model_name, *field_names):
     """Constraints making each language's column unique: one per field and language.
 
@@ -203,12 +212,7 @@ class Tag(TagBase):
     def save(self, *args, **kwargs):
         for code in language_codes():
             name = getattr(self, build_localized_fieldname("name", code)) or self.any_name()
-            slug_field = build_localized_fieldname("slug", code)
-            # A slug typed in the admin ("North-Korea") is made lower-case ASCII too.
-            setattr(self, slug_field, ascii_slug(getattr(self, slug_field) or "") or None)
-            if not getattr(self, slug_field) and name:
-                others = Tag.objects.exclude(pk=self.pk) if self.pk else Tag.objects.all()
-                setattr(self, slug_field, unique_slug(others, slug_field, name))
+            fill_slug(self, build_localized_fieldname("slug", code), name)
         # TagBase.save() would make a Unicode slug from the active language only.
         models.Model.save(self, *args, **kwargs)
 
@@ -416,7 +420,7 @@ class Article(models.Model):
         constraints = unique_per_language("article", "slug")
 
     def __str__(self):
-        return self.title or self.first_title() or gettext_untitled()
+        return self.title or self.first_title() or str(_("(untitled story)"))
 
     def save(self, *args, **kwargs):
         for code in language_codes():
@@ -427,22 +431,18 @@ class Article(models.Model):
                 # Empty paragraphs are no text: the story is not written in this language.
                 setattr(self, body_field.attname, body if strip_tags(body).strip() else "")
             title = getattr(self, build_localized_fieldname("title", code))
-            slug_name = build_localized_fieldname("slug", code)
-            setattr(self, slug_name, ascii_slug(getattr(self, slug_name) or "") or None)
-            if title and not getattr(self, slug_name):
-                others = Article.objects.exclude(pk=self.pk) if self.pk else Article.objects.all()
-                setattr(self, slug_name, unique_slug(others, slug_name, title))
+            fill_slug(self, build_localized_fieldname("slug", code), title)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         """The story in the active language, or in the first language it is written in."""
-        active = translation.get_language()
         languages = self.languages()
-        if active in languages or not languages:
-            return self.url_for(active) if active in languages else None
-        return self.url_for(languages[0])
+        if not languages:
+            return None
+        active = translation.get_language()
+        return self.url_for(active if active in languages else languages[0])
 
     def clean(self):
         errors = {}
@@ -487,9 +487,6 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
         )
 
-    def is_readable_in(self, language):
-        return self.is_published() and self.has_language(language)
-
     def url_for(self, language):
         slug = getattr(self, build_localized_fieldname("slug", language))
         with translation.override(language):
@@ -507,7 +504,3 @@ class Article(models.Model):
     def translations(self):
         """(language, url) of every language a reader can read the story in."""
         return [(code, self.url_for(code)) for code in self.languages()]
-
-
-def gettext_untitled():
-    return str(_("(untitled story)"))

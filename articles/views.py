@@ -71,7 +71,7 @@ class ArticleDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         try:
-            return self.render_story(request)
+            self.object = self.get_object()
         except Http404:
             moved = self.story_under_other_slug()
             if moved is None:
@@ -80,9 +80,6 @@ class ArticleDetailView(DetailView):
             return redirect(
                 moved.url_for(translation.get_language()), permanent=moved.is_published()
             )
-
-    def render_story(self, request):
-        self.object = self.get_object()
         response = self.render_to_response(self.get_context_data(object=self.object))
         if not self.object.is_published():
             add_never_cache_headers(response)
@@ -102,16 +99,9 @@ class ArticleDetailView(DetailView):
         return None
 
     def get_context_data(self, **kwargs):
-        readable = [
-            code
-            for code in self.object.languages()
-            if self.object.is_published() or self.request.user.is_staff
-        ]
         return super().get_context_data(
             canonical_url=self.request.build_absolute_uri(self.request.path),
-            alternates=alternates(
-                self.request, {code: self.object.url_for(code) for code in readable}
-            ),
+            alternates=alternates(self.request, dict(self.object.translations())),
             **kwargs,
         )
 
