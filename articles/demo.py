@@ -151,7 +151,7 @@ def _load(data, editor, path):
     tags, new_tags = {}, 0
     for names in data["tags"]:
         # Reuse a tag someone created in the admin before loading the demo.
-        tag = Tag.objects.filter(name_fr__iexact=names["fr"]).first()
+        tag = Tag.objects.named(names["fr"], ["fr"])
         if tag is None:
             tag = Tag(name_fr=names["fr"], name_en=names.get("en"))
             tag.save()
