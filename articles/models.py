@@ -6,12 +6,12 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
-from django.utils.text import get_text_list, slugify
+from django.utils.text import format_lazy, get_text_list, slugify
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 from modeltranslation.utils import build_localized_fieldname
@@ -29,6 +29,10 @@ _SLUG_TRANSLATION = str.maketrans(
 
 def language_codes():
     return [code for code, _name in settings.LANGUAGES]
+
+
+def story_count_field(language):
+    return build_localized_fieldname("story_count", language)
 
 
 def ascii_slug(text, max_length=SLUG_MAX_LENGTH):
@@ -78,6 +82,28 @@ def unique_per_language(model_name, *field_names):
     return constraints
 
 
+def readable_per_language(model_name):
+    """Per language, an index of the published stories written in it, newest first.
+
+    The home page reads it in order and stops after one page. The condition
+    repeats ``publication_filter`` and ``language_filter`` (without the time, which
+    an index cannot hold) so that PostgreSQL can prove the query matches it.
+    """
+    indexes = []
+    for code in language_codes():
+        condition = Q(status="published") & Q(
+            **{f"{build_localized_fieldname(f, code)}__gt": "" for f in ("title", "body")}
+        )
+        indexes.append(
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=condition,
+                name=f"{model_name}_readable_{code}_idx",
+            )
+        )
+    return indexes
+
+
 TAGS_ALL = "+"
 TAGS_ANY = ","
 # More tags than this on one page is no reader's request, and each costs the query work.
@@ -107,6 +133,30 @@ def tag_search_vector():
     return SearchVector(*slugs_as_words, config="simple")
 
 
+def publication_filter(prefix="", now=None):
+    """The publication rule: published, and the publication time has come.
+
+    ``prefix`` applies it through a relation ("content_object__"); ``now=False``
+    leaves out the time, for counts that scheduled stories join in advance.
+    """
+    rule = Q(**{f"{prefix}status": Article.Status.PUBLISHED})
+    if now is not False:
+        rule &= Q(**{f"{prefix}published_at__lte": now or timezone.now()})
+    return rule
+
+
+def language_filter(language=None, prefix=""):
+    """Stories that have a title and a body in ``language`` (default: the active one)."""
+    language = language or translation.get_language()
+    # "> ''" is false for both NULL and the empty string.
+    return Q(
+        **{
+            f"{prefix}{build_localized_fieldname(field, language)}__gt": ""
+            for field in Article.REQUIRED_PER_LANGUAGE
+        }
+    )
+
+
 class TagQuerySet(models.QuerySet):
     def search(self, text):
         """Tags with a word starting with each word of ``text``, in any language.
@@ -123,20 +173,37 @@ class TagQuerySet(models.QuerySet):
         )
         return self.annotate(search_words=tag_search_vector()).filter(search_words=query)
 
-    def with_story_counts(self, language=None):
-        """Tags used by at least one story readable in ``language``, with that count."""
-        readable = Article.objects.readable(language)
-        return (
-            self.annotate(
-                story_count=models.Count(
-                    "tagged_articles", filter=Q(tagged_articles__content_object__in=readable)
-                )
+    def in_use(self, language=None):
+        """Tags of at least one published story in ``language``, alphabetical by slug.
+
+        Reads the maintained ``story_count_<language>`` column: no story is counted
+        on a request. Slugs are lower-case ASCII and always filled, so the order is
+        alphabetical whatever the accents, case or database collation.
+        """
+        language = language or translation.get_language()
+        slug = build_localized_fieldname("slug", language)
+        return self.filter(**{f"{story_count_field(language)}__gt": 0}).order_by(slug)
+
+    def refresh_story_counts(self):
+        """Recount the published stories of these tags in each language.
+
+        The database triggers of migration 0004 keep the counts up to date on
+        every write; this repairs them after bulk loads that bypass the triggers.
+        """
+        counts = {}
+        for code in language_codes():
+            stories = TaggedArticle.objects.filter(
+                publication_filter("content_object__", now=False),
+                language_filter(code, "content_object__"),
+                tag=OuterRef("pk"),
             )
-            .filter(story_count__gt=0)
-            # Slugs are lower-case ASCII and always filled: alphabetical whatever the
-            # accents, case or database collation, with French names for untranslated tags.
-            .order_by("slug")
-        )
+            counts[story_count_field(code)] = Coalesce(
+                Subquery(
+                    stories.order_by().values("tag").annotate(n=models.Count("pk")).values("n")
+                ),
+                0,
+            )
+        return self.update(**counts)
 
     def for_slugs(self, slugs, language):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.
@@ -232,6 +299,21 @@ class Tag(TagBase):
             slugs = operator.join(tag.slug for tag in tags)
             return reverse("articles:tag-detail", kwargs={"slugs": slugs})
 
+    @staticmethod
+    def with_story_counts(tags, language):
+        """``tags`` that have readable stories in ``language``, each with its ``story_count``.
+
+        The maintained counts include stories scheduled for later; the few
+        scheduled stories are looked up and taken off.
+        """
+        scheduled = TaggedArticle.objects.scheduled_counts(tags, language)
+        counted = []
+        for tag in tags:
+            tag.story_count = getattr(tag, story_count_field(language)) - scheduled.get(tag.pk, 0)
+            if tag.story_count > 0:
+                counted.append(tag)
+        return counted
+
     def any_name(self):
         """The first name the tag has, in the order of LANGUAGES."""
         for code in language_codes():
@@ -244,6 +326,87 @@ class Tag(TagBase):
             return self.get_absolute_url()
 
 
+for _code in language_codes():
+    Tag.add_to_class(
+        story_count_field(_code),
+        models.PositiveIntegerField(
+            format_lazy("{} ({})", _("published stories"), _code),
+            default=0,
+            editable=False,
+            help_text=_("Kept up to date by the database when stories change."),
+        ),
+    )
+
+
+class TaggedArticleQuerySet(models.QuerySet):
+    def readable(self, language=None, now=None):
+        """Links to stories a reader of ``language`` may see.
+
+        The link's own ``published_at`` (a copy kept by the database) is what the
+        tag pages' index is ordered by; the story's columns decide the rest.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            publication_filter("content_object__", now),
+            language_filter(language, "content_object__"),
+            published_at__lte=now,
+        )
+
+    def scheduled_counts(self, tags, language):
+        """{tag id: number of stories in ``language`` scheduled for later} for ``tags``."""
+        if not tags:
+            return {}
+        scheduled = Article.objects.scheduled().in_language(language)
+        rows = (
+            self.filter(tag__in=tags, content_object__in=scheduled)
+            .values("tag")
+            .annotate(n=models.Count("pk"))
+            .values_list("tag", "n")
+        )
+        return dict(rows)
+
+    def story_keys(self, tags, operator, *, cursor=None, backwards=False, limit, language=None):
+        """(published_at, story id) of the newest readable stories with ``tags``.
+
+        With ``+`` the rarest tag is read in index order and each story is checked
+        for the other tags; with ``,`` each tag is read in index order and the
+        results merged. Either way the rows read depend on the page size, not on
+        the number of stories.
+        """
+        from articles.pagination import seek_stories
+
+        language = language or translation.get_language()
+        readable = self.readable(language)
+        if operator == TAGS_ALL:
+            driver = min(tags, key=lambda tag: getattr(tag, story_count_field(language)))
+            links = readable.filter(tag=driver)
+            for other in tags:
+                if other != driver:
+                    links = links.filter(
+                        Exists(
+                            TaggedArticle.objects.filter(
+                                content_object=OuterRef("content_object"), tag=other
+                            )
+                        )
+                    )
+            parts = [links]
+        else:
+            parts = [readable.filter(tag=tag) for tag in tags]
+        parts = [
+            seek_stories(part, cursor, backwards, pk="content_object_id").values_list(
+                "published_at", "content_object_id"
+            )[:limit]
+            for part in parts
+        ]
+        if len(parts) == 1:
+            return list(parts[0])
+        merged = parts[0].union(*parts[1:])
+        ordering = ["published_at", "content_object_id"]
+        if not backwards:
+            ordering = [f"-{field}" for field in ordering]
+        return list(merged.order_by(*ordering)[:limit])
+
+
 class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey(
         "Article", on_delete=models.CASCADE, related_name="tagged_items", verbose_name=_("story")
@@ -251,6 +414,14 @@ class TaggedArticle(TaggedItemBase):
     tag = models.ForeignKey(
         Tag, on_delete=models.CASCADE, related_name="tagged_articles", verbose_name=_("tag")
     )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        editable=False,
+        help_text=_("The story’s publication time while it is published; set by the database."),
+    )
+
+    objects = TaggedArticleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("story tag")
@@ -258,7 +429,15 @@ class TaggedArticle(TaggedItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_article_unique")
         ]
-        indexes = [models.Index(fields=["tag", "content_object"], name="tagged_article_tag_idx")]
+        indexes = [
+            models.Index(fields=["tag", "content_object"], name="tagged_article_tag_idx"),
+            # A tag page reads this index newest first and stops after one page.
+            models.Index(
+                fields=["tag", "-published_at", "-content_object"],
+                condition=Q(published_at__isnull=False),
+                name="tagged_article_published_idx",
+            ),
+        ]
 
     def __str__(self):
         return str(self.tag)
@@ -266,19 +445,15 @@ class TaggedArticle(TaggedItemBase):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The publication rule: published, and the publication time has come."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """The publication rule (see ``publication_filter``)."""
+        return self.filter(publication_filter())
+
+    def scheduled(self):
+        """Published stories whose publication time has not come yet."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def in_language(self, language=None):
-        """Stories that have a title and a body in ``language`` (default: the active one)."""
-        language = language or translation.get_language()
-        # "> ''" is false for both NULL and the empty string.
-        return self.filter(
-            **{
-                f"{build_localized_fieldname(field, language)}__gt": ""
-                for field in Article.REQUIRED_PER_LANGUAGE
-            }
-        )
+        return self.filter(language_filter(language))
 
     def readable(self, language=None):
         """Stories a reader of ``language`` may see: published and written in it."""
@@ -418,6 +593,7 @@ class Article(models.Model):
         verbose_name_plural = _("stories")
         ordering = ["-published_at", "-pk"]
         constraints = unique_per_language("article", "slug")
+        indexes = readable_per_language("article")
 
     def __str__(self):
         return self.title or self.first_title() or str(_("(untitled story)"))

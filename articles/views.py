@@ -4,10 +4,25 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, TemplateView
 from modeltranslation.utils import build_localized_fieldname
 
-from articles.models import TAGS_ALL, Article, Tag, language_codes, parse_tag_expression
+from articles.models import (
+    TAGS_ALL,
+    Article,
+    Tag,
+    TaggedArticle,
+    language_codes,
+    parse_tag_expression,
+)
+from articles.pagination import (
+    BadCursor,
+    KeysetPage,
+    StoryCursor,
+    page_request,
+    seek_by,
+    seek_stories,
+)
 
 
 def alternates(request, urls):
@@ -44,12 +59,49 @@ def same_page_everywhere(viewname):
     return {code: reverse_in(code, viewname) for code in language_codes()}
 
 
-class ArticleListView(ListView):
-    template_name = "articles/article_list.html"
-    paginate_by = settings.ARTICLES_PER_PAGE
+class KeysetListView(TemplateView):
+    """A list paginated with ``?after=`` / ``?before=`` (see articles.pagination).
 
-    def get_queryset(self):
-        return Article.objects.readable().for_listing()
+    Subclasses give ``get_page(cursor, backwards, size)``, returning a KeysetPage.
+    """
+
+    paginate_by = None  # settings.ARTICLES_PER_PAGE
+    parse_cursor = staticmethod(StoryCursor.parse)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            cursor, backwards = page_request(request.GET, self.parse_cursor)
+        except BadCursor as error:
+            raise Http404(str(error)) from None
+        self.page = self.get_page(cursor, backwards, self.paginate_by or settings.ARTICLES_PER_PAGE)
+        if self.page.is_first and cursor is not None:
+            # Back at the newest: the list's own address, not a cursor near it.
+            return redirect(request.path)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            object_list=self.page.object_list, page_obj=self.page, **kwargs
+        )
+
+
+def story_page(cursor, backwards, size, queryset):
+    """A page of ``queryset`` (stories, newest first) from one index-ordered read."""
+    rows = seek_stories(queryset, cursor, backwards)[: size + 1]
+    return KeysetPage(
+        rows,
+        size=size,
+        cursor=cursor,
+        backwards=backwards,
+        key=lambda story: StoryCursor(story.published_at, story.pk),
+    )
+
+
+class ArticleListView(KeysetListView):
+    template_name = "articles/article_list.html"
+
+    def get_page(self, cursor, backwards, size):
+        return story_page(cursor, backwards, size, Article.objects.readable().for_listing())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -109,12 +161,22 @@ class ArticleDetailView(DetailView):
 article_detail = ArticleDetailView.as_view()
 
 
-class TagListView(ListView):
+class TagListView(KeysetListView):
+    """Tags in use in the page's language, alphabetical, 200 a page, with story counts."""
+
     template_name = "articles/tag_list.html"
     paginate_by = 200
+    parse_cursor = staticmethod(str)
 
-    def get_queryset(self):
-        return Tag.objects.with_story_counts()
+    def get_page(self, cursor, backwards, size):
+        language = translation.get_language()
+        slug = build_localized_fieldname("slug", language)
+        tags = seek_by(Tag.objects.in_use(language), slug, cursor, backwards)[: size + 1]
+        page = KeysetPage(
+            tags, size=size, cursor=cursor, backwards=backwards, key=lambda t: getattr(t, slug)
+        )
+        page.object_list = Tag.with_story_counts(page.object_list, language)
+        return page
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -122,11 +184,10 @@ class TagListView(ListView):
         )
 
 
-class TagDetailView(ListView):
+class TagDetailView(KeysetListView):
     """Stories with one tag, all of several tags (a+b) or any of them (a,b)."""
 
     template_name = "articles/tag_detail.html"
-    paginate_by = settings.ARTICLES_PER_PAGE
 
     def get(self, request, *args, **kwargs):
         parsed = parse_tag_expression(kwargs["slugs"])
@@ -142,11 +203,16 @@ class TagDetailView(ListView):
             return redirect(canonical, permanent=True)
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
-        articles = Article.objects.readable().for_listing()
-        if self.operator == TAGS_ALL:
-            return articles.tagged_with_all(self.tags)
-        return articles.tagged_with_any(self.tags)
+    def get_page(self, cursor, backwards, size):
+        keys = TaggedArticle.objects.story_keys(
+            self.tags, self.operator, cursor=cursor, backwards=backwards, limit=size + 1
+        )
+        page = KeysetPage(
+            keys, size=size, cursor=cursor, backwards=backwards, key=lambda k: StoryCursor(*k)
+        )
+        ids = [pk for _published_at, pk in page.object_list]
+        page.object_list = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        return page
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

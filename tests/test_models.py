@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Tag, ascii_slug
+from articles.models import Article, Tag, TaggedArticle, ascii_slug
 from tests.factories import ArticleFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +151,64 @@ def test_a_body_of_empty_paragraphs_is_no_text():
     article = ArticleFactory(title_en="Soon", body_en="<p></p><p> </p><p><br></p>")
     assert article.body_en == ""
     assert not Article.objects.readable("en").exists()
+
+
+# Counts and publication times kept by the database (migration 0004)
+
+
+def counts(tag):
+    tag.refresh_from_db()
+    return (tag.story_count_fr, tag.story_count_en)
+
+
+def recounted(tag):
+    Tag.objects.filter(pk=tag.pk).refresh_story_counts()
+    return counts(tag)
+
+
+def test_tag_counts_follow_publishing_translating_and_tagging():
+    tag = TagFactory()
+    story = ArticleFactory(tags=[tag], draft=True)
+    assert counts(tag) == (0, 0)
+    Article.objects.filter(pk=story.pk).publish()
+    assert counts(tag) == (1, 0)
+    story.refresh_from_db()
+    story.title_en, story.body_en = "In English", "<p>Text.</p>"
+    story.save()
+    assert counts(tag) == (1, 1)
+    ArticleFactory(tags=[tag], english=True)
+    assert counts(tag) == (2, 2)
+    story.tags.remove(tag)
+    assert counts(tag) == (1, 1)
+    assert counts(tag) == recounted(tag)
+
+
+def test_tag_counts_drop_when_a_story_is_unpublished_or_deleted():
+    tag = TagFactory()
+    first, second = ArticleFactory(tags=[tag], english=True), ArticleFactory(tags=[tag])
+    Article.objects.filter(pk=first.pk).unpublish()
+    assert counts(tag) == (1, 0)
+    second.delete()
+    assert counts(tag) == (0, 0) == recounted(tag)
+
+
+def test_scheduled_stories_count_in_advance_and_are_taken_off_for_readers():
+    tag = TagFactory()
+    ArticleFactory(tags=[tag], published_at=timezone.now() + timedelta(days=1))
+    assert counts(tag) == (1, 0)
+    assert Tag.with_story_counts([tag], "fr") == []
+
+
+def test_tag_links_carry_the_publication_time_of_published_stories_only():
+    tag = TagFactory()
+    story = ArticleFactory(tags=[tag], draft=True)
+    link = TaggedArticle.objects.get(content_object=story)
+    assert link.published_at is None
+    Article.objects.filter(pk=story.pk).publish()
+    story.refresh_from_db()
+    link.refresh_from_db()
+    assert link.published_at == story.published_at
+    story.published_at -= timedelta(days=3)
+    story.save()
+    link.refresh_from_db()
+    assert link.published_at == story.published_at

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -83,12 +85,76 @@ def test_french_only_story_is_not_listed_on_english_home(client):
     assert list(client.get("/en/").context["object_list"]) == [both]
 
 
-def test_home_page_is_paginated(client, settings):
+def page_link(response, rel):
+    match = re.search(rf'<a href="([^"]*)" rel="{rel}"', response.content.decode())
+    return html.unescape(match[1]) if match else None
+
+
+def walk(client, url):
+    """Every page of a list, following its "next" links: [[story titles], ...]."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages.append([story.title for story in response.context["object_list"]])
+        url = page_link(response, "next")
+        if url and url.startswith("?"):
+            url = response.request["PATH_INFO"] + url
+    return pages
+
+
+def test_home_page_is_paginated_newest_first_without_repeats(client):
+    start = timezone.now() - timedelta(days=30)
+    for number in range(45):
+        ArticleFactory(title_fr=f"N{number:02}", published_at=start + timedelta(hours=number))
+    pages = walk(client, "/fr/")
+    assert [len(page) for page in pages] == [20, 20, 5]
+    assert sum(pages, []) == [f"N{number:02}" for number in reversed(range(45))]
+
+
+def test_stories_published_at_the_same_moment_are_each_listed_once(client, settings):
+    settings.ARTICLES_PER_PAGE = 20
+    moment = timezone.now() - timedelta(days=1)
+    ArticleFactory.create_batch(45, published_at=moment)
+    titles = sum(walk(client, "/fr/"), [])
+    assert len(titles) == len(set(titles)) == 45
+
+
+def test_previous_link_leads_back_to_the_same_stories(client):
+    ArticleFactory.create_batch(45)
+    first = client.get("/fr/")
+    second = client.get("/fr/" + page_link(first, "next"))
+    third = client.get("/fr/" + page_link(second, "next"))
+    back = client.get("/fr/" + page_link(third, "prev"))
+    assert list(back.context["object_list"]) == list(second.context["object_list"])
+    to_first = client.get("/fr/" + page_link(back, "prev"))
+    assert to_first.status_code == 302
+    assert to_first["Location"] == "/fr/"
+
+
+def test_a_page_address_shows_the_same_stories_after_new_ones_are_published(client):
+    ArticleFactory.create_batch(30, published_at=timezone.now() - timedelta(days=2))
+    second_url = "/fr/" + page_link(client.get("/fr/"), "next")
+    before = list(client.get(second_url).context["object_list"])
+    ArticleFactory.create_batch(5)
+    assert list(client.get(second_url).context["object_list"]) == before
+
+
+def test_first_page_has_no_previous_link_and_last_page_no_next_link(client):
     ArticleFactory.create_batch(25)
     first = client.get("/fr/")
-    second = client.get("/fr/?page=2")
-    assert len(first.context["object_list"]) == 20
-    assert len(second.context["object_list"]) == 5
+    last = client.get("/fr/" + page_link(first, "next"))
+    assert page_link(first, "prev") is None
+    assert page_link(last, "next") is None
+    assert page_link(last, "prev") is not None
+
+
+@pytest.mark.parametrize(
+    "query", ["?after=2", "?after=99999999999999999999-1", "?after=abc", "?after=1&before=2"]
+)
+def test_a_broken_page_address_is_404(client, query):
+    ArticleFactory()
+    assert client.get("/fr/" + query).status_code == 404
 
 
 def test_home_page_has_html_lang_and_landmarks(client):
@@ -300,6 +366,53 @@ def test_tag_index_page_links_each_tag(client, russia):
     assert 'href="/fr/etiquettes/russie/"' in client.get("/fr/etiquettes/").content.decode()
 
 
+def test_tag_index_leaves_out_stories_scheduled_for_later(client, russia, north_korea):
+    ArticleFactory(tags=[russia])
+    ArticleFactory(tags=[russia, north_korea], published_at=timezone.now() + timedelta(days=1))
+    french = {
+        tag.name: tag.story_count for tag in client.get("/fr/etiquettes/").context["object_list"]
+    }
+    assert french == {"Russie": 1}
+
+
+def test_tag_index_is_paginated_alphabetically(client, monkeypatch):
+    from articles.views import TagListView
+
+    monkeypatch.setattr(TagListView, "paginate_by", 2)
+    tags = [TagFactory(name_fr=name) for name in ["Delta", "alpha", "Écho", "Charlie", "bravo"]]
+    ArticleFactory(tags=tags)
+    pages = []
+    url = "/fr/etiquettes/"
+    while url:
+        response = client.get(url)
+        pages.append([tag.name for tag in response.context["object_list"]])
+        url = page_link(response, "next") and "/fr/etiquettes/" + page_link(response, "next")
+    assert pages == [["alpha", "bravo"], ["Charlie", "Delta"], ["Écho"]]
+
+
+def tagged_stories(tags_of_each):
+    """One story per entry, one hour apart, newest last: [(title, [tags])...]."""
+    start = timezone.now() - timedelta(days=10)
+    for number, tags in enumerate(tags_of_each):
+        ArticleFactory(
+            title_fr=f"N{number:02}", tags=tags, published_at=start + timedelta(hours=number)
+        )
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [("russie", {0, 2}), ("russie+coree-du-nord", {2}), ("russie,coree-du-nord", {0, 1, 2})],
+)
+def test_tag_pages_are_paginated_newest_first_without_repeats(
+    client, russia, north_korea, expression, expected
+):
+    each = [[russia], [north_korea], [russia, north_korea], []]
+    tagged_stories([each[n % 4] for n in range(100)])
+    titles = sum(walk(client, f"/fr/etiquettes/{expression}/"), [])
+    wanted = [f"N{n:02}" for n in reversed(range(100)) if n % 4 in expected]
+    assert titles == wanted
+
+
 # Query counts: the same whatever the number of stories and tags per story.
 
 
@@ -318,6 +431,15 @@ LIST_PAGES = [
 ]
 
 
+def deep_page(client, url, depth):
+    """The address of the page ``depth`` pages after ``url``, found by following links."""
+    for _ in range(depth):
+        next_link = page_link(client.get(url), "next")
+        assert next_link, "the list is not that long"
+        url = url.split("?")[0] + next_link
+    return url
+
+
 @pytest.mark.parametrize(("stories", "tags_per_story"), [(3, 1), (60, 8)])
 @pytest.mark.parametrize(("language", "name", "kwargs"), LIST_PAGES)
 def test_list_pages_run_a_fixed_number_of_queries(
@@ -327,6 +449,30 @@ def test_list_pages_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         response = client.get(url_in(language, name, **kwargs))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_deep_home_page_runs_as_many_queries_as_the_first(
+    client, django_assert_max_num_queries, settings, language
+):
+    settings.ARTICLES_PER_PAGE = 2
+    build_corpus(12, 3)
+    url = deep_page(client, url_in(language, "articles:article-list"), 4)
+    with django_assert_max_num_queries(4):
+        response = client.get(url)
+    assert len(response.context["object_list"]) == 2
+
+
+@pytest.mark.parametrize("operator", ["+", ","])
+def test_a_deep_tag_page_runs_as_many_queries_as_the_first(
+    client, django_assert_max_num_queries, settings, operator
+):
+    settings.ARTICLES_PER_PAGE = 2
+    tags = build_corpus(12, 3)
+    url = deep_page(client, Tag.combination_url(tags[:2], operator), 4)
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+    assert len(response.context["object_list"]) == 2
 
 
 @pytest.mark.parametrize(("stories", "tags_per_story"), [(3, 1), (60, 8)])

@@ -1,0 +1,114 @@
+"""Keyset pagination: pages that start after (or end before) a given row.
+
+A page URL names the last row of the page before it (``?after=``) or the first
+row of the page after it (``?before=``) instead of a page number, so the
+database reads one page of an index whatever the depth, and counts nothing.
+The same URL keeps showing the same stories as new ones are published.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Q
+
+_STORY_CURSOR = re.compile(r"(\d{20})-(\d{1,19})")
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoryCursor:
+    """A story's place in a newest-first list: its publication time, then its id."""
+
+    published_at: datetime
+    pk: int
+
+    def __str__(self):
+        return f"{self.published_at.astimezone(UTC):%Y%m%d%H%M%S%f}-{self.pk}"
+
+    @classmethod
+    def parse(cls, text):
+        """ "20240131093000000000-42" -> StoryCursor; BadCursor when it is not one."""
+        match = _STORY_CURSOR.fullmatch(text)
+        if match is None:
+            raise BadCursor(f"{text!r} is not a page address")
+        try:
+            moment = datetime.strptime(match[1], "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
+        except ValueError:
+            raise BadCursor(f"{text!r} is not a page address") from None
+        return cls(moment, int(match[2]))
+
+
+def seek_stories(queryset, cursor, backwards=False, *, pk="pk"):
+    """Newest first, after ``cursor``; or, ``backwards``, oldest first, before it."""
+    if backwards:
+        ordering = ["published_at", pk]
+        if cursor is not None:
+            queryset = queryset.filter(
+                Q(published_at__gte=cursor.published_at)
+                & (Q(published_at__gt=cursor.published_at) | Q(**{f"{pk}__gt": cursor.pk}))
+            )
+    else:
+        ordering = ["-published_at", f"-{pk}"]
+        if cursor is not None:
+            queryset = queryset.filter(
+                Q(published_at__lte=cursor.published_at)
+                & (Q(published_at__lt=cursor.published_at) | Q(**{f"{pk}__lt": cursor.pk}))
+            )
+    return queryset.order_by(*ordering)
+
+
+def seek_by(queryset, field, cursor, backwards=False):
+    """Ordered by a unique ``field``, after ``cursor``; or, ``backwards``, before it."""
+    if cursor is not None:
+        queryset = queryset.filter(**{f"{field}__{'lt' if backwards else 'gt'}": cursor})
+    return queryset.order_by(f"-{field}" if backwards else field)
+
+
+class KeysetPage:
+    """One page of ``rows``, fetched with one row more than ``size`` to see what follows.
+
+    ``rows`` come in reading order, or reversed when the page was asked for
+    ``backwards`` (from the page after it). ``key(row)`` is a row's cursor.
+    """
+
+    def __init__(self, rows, *, size, cursor, backwards, key):
+        rows = list(rows)
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        self.object_list = rows
+        self.is_first = backwards and not more
+        # A cursor names a row that was on a neighbouring page: that page exists.
+        self.has_next = bool(rows) and (more if not backwards else cursor is not None)
+        self.has_previous = more if backwards else cursor is not None
+        self.next_cursor = key(rows[-1]) if self.has_next and rows else None
+        self.previous_cursor = key(rows[0]) if self.has_previous and rows else None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+
+def page_request(query, parse=str):
+    """(cursor, backwards) from a request's ``?after=`` or ``?before=``.
+
+    BadCursor when both are given or the value does not parse.
+    """
+    after, before = query.get("after"), query.get("before")
+    if after is not None and before is not None:
+        raise BadCursor("a page starts after a row or ends before one, not both")
+    if before is not None:
+        return parse(before), True
+    if after is not None:
+        return parse(after), False
+    return None, False
