@@ -280,6 +280,13 @@ class Tag(TagBase):
         for code in language_codes():
             name = getattr(self, build_localized_fieldname("name", code)) or self.any_name()
             fill_slug(self, build_localized_fieldname("slug", code), name)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The counts are the database's (migration 0004); this copy may be stale.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and not field.name.startswith("story_count_")
+            ]
         # TagBase.save() would make a Unicode slug from the active language only.
         models.Model.save(self, *args, **kwargs)
 
@@ -487,14 +494,23 @@ class ArticleQuerySet(models.QuerySet):
 
     def publish(self):
         """Publish now; a story that already has a publication time keeps it."""
-        return self.update(
+        return self._update_stories(
             status=Article.Status.PUBLISHED,
             published_at=Coalesce("published_at", Now()),
             updated_at=Now(),
         )
 
     def unpublish(self):
-        return self.update(status=Article.Status.DRAFT, updated_at=Now())
+        return self._update_stories(status=Article.Status.DRAFT, updated_at=Now())
+
+    def _update_stories(self, **changes):
+        """update(), which sends no signals, and the page cache told which stories changed."""
+        from articles.cache import forget_stories
+
+        pks = list(self.values_list("pk", flat=True))
+        count = Article.objects.filter(pk__in=pks).update(**changes)
+        forget_stories(pks)
+        return count
 
 
 class Article(models.Model):
@@ -504,6 +520,7 @@ class Article(models.Model):
         PUBLISHED = "published", _("Published")
 
     REQUIRED_PER_LANGUAGE = ("title", "body")
+    was_published = False  # as loaded from the database; see from_db()
 
     title = models.CharField(
         _("title"), max_length=255, blank=True, help_text=_("The headline readers see.")
@@ -619,6 +636,15 @@ class Article(models.Model):
             return None
         active = translation.get_language()
         return self.url_for(active if active in languages else languages[0])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Saving a story that was published changes the lists it was on (see articles.cache).
+        instance.was_published = (
+            "status" not in field_names or instance.status == cls.Status.PUBLISHED
+        )
+        return instance
 
     def clean(self):
         errors = {}

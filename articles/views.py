@@ -7,6 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, TemplateView
 from modeltranslation.utils import build_localized_fieldname
 
+from articles import cache
 from articles.models import (
     TAGS_ALL,
     Article,
@@ -101,7 +102,9 @@ class ArticleListView(KeysetListView):
     template_name = "articles/article_list.html"
 
     def get_page(self, cursor, backwards, size):
-        return story_page(cursor, backwards, size, Article.objects.readable().for_listing())
+        page = story_page(cursor, backwards, size, Article.objects.readable().for_listing())
+        cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(page))
+        return page
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -133,7 +136,9 @@ class ArticleDetailView(DetailView):
                 moved.url_for(translation.get_language()), permanent=moved.is_published()
             )
         response = self.render_to_response(self.get_context_data(object=self.object))
-        if not self.object.is_published():
+        if self.object.is_published():
+            cache.depends_on(request, *cache.story_card_keys([self.object]))
+        else:
             add_never_cache_headers(response)
         return response
 
@@ -176,6 +181,7 @@ class TagListView(KeysetListView):
             tags, size=size, cursor=cursor, backwards=backwards, key=lambda t: getattr(t, slug)
         )
         page.object_list = Tag.with_story_counts(page.object_list, language)
+        cache.depends_on(self.request, cache.TAGS)
         return page
 
     def get_context_data(self, **kwargs):
@@ -212,6 +218,12 @@ class TagDetailView(KeysetListView):
         )
         ids = [pk for _published_at, pk in page.object_list]
         page.object_list = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        cache.depends_on(
+            self.request,
+            *[cache.tagged_key(tag.pk) for tag in self.tags],
+            *[cache.tag_key(tag.pk) for tag in self.tags],
+            *cache.story_card_keys(page),
+        )
         return page
 
     def get_context_data(self, **kwargs):

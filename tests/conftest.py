@@ -20,3 +20,12 @@ def staff(db):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Pages are made afresh in tests; tests/test_cache.py turns the cache on itself.
+
+    Test transactions never commit, so the cache would never hear of a change.
+    """
+    settings.PAGE_CACHE_SECONDS = 0

@@ -212,3 +212,20 @@ def test_tag_links_carry_the_publication_time_of_published_stories_only():
     story.save()
     link.refresh_from_db()
     assert link.published_at == story.published_at
+
+
+def test_saving_a_tag_loaded_before_its_stories_keeps_their_count():
+    tag = TagFactory()
+    ArticleFactory(tags=[tag])
+    tag.name_fr = "Renommée"
+    tag.save()
+    assert counts(tag) == (1, 0)
+
+
+def test_saving_a_stale_tag_link_keeps_the_story_publication_time():
+    story = ArticleFactory(tags=[TagFactory()], draft=True)
+    link = TaggedArticle.objects.get(content_object=story)
+    Article.objects.filter(pk=story.pk).publish()
+    link.save()
+    link.refresh_from_db()
+    assert link.published_at is not None

@@ -25,7 +25,8 @@ def count_changes(sign, row):
 
 FORWARD = f"""
 -- A tag link carries its story's publication time while the story is published,
--- so that a tag page can be read from one index in publication order.
+-- so that a tag page can be read from one index in publication order. Whatever a
+-- write puts there (a stale copy in memory), the story's time is what is kept.
 CREATE FUNCTION articles_taggedarticle_copy_time() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     SELECT CASE WHEN a.status = 'published' THEN a.published_at END INTO NEW.published_at
@@ -33,7 +34,7 @@ BEGIN
     RETURN NEW;
 END $$;
 CREATE TRIGGER articles_taggedarticle_copy_time
-    BEFORE INSERT OR UPDATE OF content_object_id ON articles_taggedarticle
+    BEFORE INSERT OR UPDATE ON articles_taggedarticle
     FOR EACH ROW EXECUTE FUNCTION articles_taggedarticle_copy_time();
 
 -- Each tag counts its published stories per language, whatever wrote the link.

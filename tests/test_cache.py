@@ -1,0 +1,162 @@
+"""The public page cache (articles.cache): hits, and precise invalidation."""
+
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import ArticleFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+MIDDLEWARE = "articles.cache.PageCacheMiddleware"
+
+
+def redis_is_running():
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def page_cache(request, settings):
+    if request.param == "redis":
+        if not redis_is_running():
+            if os.environ.get("REQUIRE_REDIS"):
+                pytest.fail("Redis is required on 127.0.0.1:6379 (REQUIRE_REDIS is set)")
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/0",
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": uuid.uuid4().hex,
+            }
+        }
+    settings.PAGE_CACHE_SECONDS = 600
+    if MIDDLEWARE not in settings.MIDDLEWARE:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+    yield request.param
+    cache.clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Writes inside it act as committed: the cache hears of them."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def state(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get("X-Page-Cache")
+
+
+@pytest.fixture
+def newsroom(committed):
+    with committed():
+        russia, korea = TagFactory(name_fr="Russie", name_en="Russia"), TagFactory()
+        old = ArticleFactory(tags=[russia], english=True)
+        other = ArticleFactory(tags=[korea], english=True)
+    return {"russia": russia, "korea": korea, "old": old, "other": other}
+
+
+def warm(client, urls):
+    for url in urls:
+        assert state(client, url) == "miss"
+        assert state(client, url) == "hit"
+
+
+def test_a_cached_page_is_served_without_a_query(
+    client, page_cache, newsroom, django_assert_num_queries
+):
+    state(client, "/fr/")
+    with django_assert_num_queries(0):
+        response = client.get("/fr/")
+    assert response["X-Page-Cache"] == "hit"
+    assert newsroom["old"].title_fr in response.content.decode()
+
+
+def test_publishing_refreshes_home_and_tag_pages_in_both_languages_only(
+    client, page_cache, newsroom, committed
+):
+    russia, korea = newsroom["russia"], newsroom["korea"]
+    refreshed = ["/fr/", "/en/", russia.url_for("fr"), russia.url_for("en"), "/fr/etiquettes/"]
+    kept = [korea.url_for("fr"), korea.url_for("en"), newsroom["other"].url_for("fr")]
+    warm(client, refreshed + kept)
+    with committed():
+        story = ArticleFactory(tags=[russia], english=True, draft=True, title_en="Breaking")
+    assert [state(client, url) for url in refreshed + kept] == ["hit"] * 8
+    with committed():
+        Article.objects.filter(pk=story.pk).publish()
+    assert [state(client, url) for url in refreshed] == ["miss"] * 5
+    assert [state(client, url) for url in kept] == ["hit"] * 3
+    assert "Breaking" in client.get("/en/").content.decode()
+    assert "Breaking" in client.get(russia.url_for("en")).content.decode()
+
+
+def test_editing_a_published_story_refreshes_its_page_and_the_lists_showing_it(
+    client, page_cache, newsroom, committed
+):
+    old = newsroom["old"]
+    warm(client, ["/fr/", old.url_for("fr"), newsroom["other"].url_for("fr")])
+    with committed():
+        old.title_fr = "Titre corrigé"
+        old.save()
+    assert "Titre corrigé" in client.get("/fr/").content.decode()
+    assert state(client, newsroom["other"].url_for("fr")) == "hit"
+
+
+def test_renaming_a_tag_refreshes_the_pages_that_show_it(client, page_cache, newsroom, committed):
+    russia, old, other = newsroom["russia"], newsroom["old"], newsroom["other"]
+    warm(client, [old.url_for("fr"), other.url_for("fr"), "/fr/etiquettes/"])
+    with committed():
+        russia.name_fr = "Fédération de Russie"
+        russia.save()
+    assert "Fédération de Russie" in client.get(old.url_for("fr")).content.decode()
+    assert "Fédération de Russie" in client.get("/fr/etiquettes/").content.decode()
+    assert state(client, other.url_for("fr")) == "hit"
+
+
+def test_tagging_a_story_refreshes_the_tag_page(client, page_cache, newsroom, committed):
+    korea, old = newsroom["korea"], newsroom["old"]
+    warm(client, [korea.url_for("fr")])
+    with committed():
+        old.tags.add(korea)
+    assert old.title_fr in client.get(korea.url_for("fr")).content.decode()
+
+
+def test_unpublishing_removes_the_story_from_cached_lists(client, page_cache, newsroom, committed):
+    old = newsroom["old"]
+    warm(client, ["/fr/"])
+    with committed():
+        Article.objects.filter(pk=old.pk).unpublish()
+    assert old.title_fr not in client.get("/fr/").content.decode()
+
+
+def test_staff_always_get_fresh_pages(staff_client, page_cache, newsroom):
+    staff_client.get("/fr/")
+    assert "X-Page-Cache" not in staff_client.get("/fr/")
+
+
+def test_a_page_is_not_kept_past_the_next_scheduled_publication(client, page_cache, committed):
+    with committed():
+        ArticleFactory(title_fr="Déjà là")
+        ArticleFactory(title_fr="Programmé", published_at=timezone.now() + timedelta(seconds=2))
+    warm(client, ["/fr/"])
+    time.sleep(2.5)
+    assert "Programmé" in client.get("/fr/").content.decode()
