@@ -1,0 +1,19 @@
+"""The site's URLs plus the textbook pages under /naive/<language>/: the benchmark's URLconf."""
+
+from django.urls import path
+
+from bench import naive
+from newsroom.urls import urlpatterns as site_urlpatterns
+
+urlpatterns = [
+    *site_urlpatterns,
+    path("naive/<str:language>/", naive.article_list, name="naive-article-list"),
+    path(
+        "naive/<str:language>/stories/<slug:slug>/",
+        naive.article_detail,
+        name="naive-article-detail",
+    ),
+    path("naive/<str:language>/tags/", naive.tag_list, name="naive-tag-list"),
+    # The "tags" converter is the site's (articles.urls): one slug, or several joined by + or ,.
+    path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
+]

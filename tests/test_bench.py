@@ -1,0 +1,83 @@
+"""The benchmark's harness (bench/): its textbook pages are the site's pages, and it counts queries.
+
+Timings are the benchmark's business (make bench); nothing here looks at the clock.
+"""
+
+import pytest
+
+from bench.measure import bench_settings, choose_pages, listed, measure
+from tests.factories import ArticleFactory, TagFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PER_PAGE = 3
+
+
+@pytest.fixture(autouse=True)
+def _bench_settings(settings):
+    settings.ARTICLES_PER_PAGE = PER_PAGE
+    with bench_settings():
+        yield
+
+
+def make_stories(tags, count, start=0):
+    authors = [UserFactory(), UserFactory()]
+    for number in range(start, start + count):
+        ArticleFactory(
+            tags=[tags[number % len(tags)], *tags[: 1 + number % 3]],
+            authors=authors[: 1 + number % 2],
+            english=number % 2 == 0,
+        )
+
+
+@pytest.fixture
+def corpus():
+    tags = TagFactory.create_batch(4)
+    make_stories(tags, 14)
+    ArticleFactory(tags=tags, draft=True)
+    return tags
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_textbook_pages_list_what_the_site_lists(client, corpus, language):
+    for page in choose_pages(language):
+        site = listed(client.get(page.url).content.decode())
+        naive = listed(client.get(page.naive_url).content.decode())
+        assert site == naive, page.name
+        assert site["heading"], page.name
+
+
+def test_every_page_type_is_measured_with_its_queries(client, corpus):
+    names = []
+    for page in choose_pages():
+        for url in (page.url, page.naive_url):
+            timing = measure(client, url, warmup=1, repeat=2, minimum=2)
+            assert len(timing.samples) == 2
+            assert timing.queries == len(timing.sql) > 0
+        names.append(page.name)
+    assert names == [
+        "home",
+        "story",
+        "tag index",
+        "tag page",
+        "tag page, 4 pages deep",
+        "tags a+b",
+        "tags a,b",
+    ]
+
+
+def test_site_pages_run_at_most_six_queries(client, corpus):
+    for page in choose_pages():
+        assert measure(client, page.url, warmup=0, repeat=1, minimum=1).queries <= 6, page.name
+
+
+def test_textbook_tag_page_runs_more_queries_as_stories_grow(client):
+    tags = TagFactory.create_batch(2)
+    make_stories(tags, 1)
+    tag_page = choose_pages()[3]
+    before = measure(client, tag_page.naive_url, warmup=0, repeat=1, minimum=1).queries
+    make_stories(tags, PER_PAGE, start=1)
+    after = measure(client, tag_page.naive_url, warmup=0, repeat=1, minimum=1).queries
+    site = measure(client, tag_page.url, warmup=0, repeat=1, minimum=1).queries
+    assert after > before
+    assert site < after
