@@ -1,5 +1,6 @@
 """The settings file read in fresh processes, as a deployment would start it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,17 +8,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+# Variables the settings read besides DJANGO_*: a test sets the ones it is about.
+SETTINGS_VARIABLES = {
+    "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
+    "DATABASE_POOL",
+    "DATABASE_POOL_MAX_SIZE",
+    "DATABASE_CONN_MAX_AGE",
+    "REDIS_URL",
+    "PAGE_CACHE_SECONDS",
+}
 
 
-def load_settings(**environment):
+def load_settings(code=LOAD_SETTINGS, **environment):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+        if not key.startswith("DJANGO_") and key not in SETTINGS_VARIABLES
     }
     env.update(DJANGO_SETTINGS_MODULE="newsroom.settings", **environment)
     return subprocess.run(
-        [sys.executable, "-c", LOAD_SETTINGS],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -69,3 +80,45 @@ def test_a_database_url_that_is_not_postgresql_is_refused():
     result = load_settings(DATABASE_URL="sqlite:///db.sqlite3")
     assert result.returncode != 0
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "s" * 50,
+    "DJANGO_ALLOWED_HOSTS": "news.example.org",
+    "DATABASE_URL": DATABASE_URL,
+}
+
+
+def setting(name, **environment):
+    """One setting's value, as JSON, read in a fresh process."""
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps(getattr(settings, {name!r}, None), default=str))"
+    )
+    result = load_settings(code, **environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_number_setting_that_is_not_a_number_is_refused():
+    result = load_settings(**PRODUCTION, PAGE_CACHE_SECONDS="ten minutes")
+    assert result.returncode != 0
+    assert "PAGE_CACHE_SECONDS must be a whole number" in result.stderr
+
+
+def test_redis_url_selects_djangos_redis_cache():
+    cache = setting("CACHES", **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3")["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://127.0.0.1:6379/3"
+    assert cache["KEY_PREFIX"] == "newsroom"
+
+
+def test_without_redis_each_process_caches_in_memory():
+    cache = setting("CACHES", **PRODUCTION)["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_page_cache_lasts_ten_minutes_unless_configured():
+    assert setting("PAGE_CACHE_SECONDS", **PRODUCTION) == 600
+    assert setting("PAGE_CACHE_SECONDS", **PRODUCTION, PAGE_CACHE_SECONDS="0") == 0
