@@ -1,11 +1,11 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test`; `make serve` for production mode.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint check messages
+.PHONY: install run serve test lint check messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -19,6 +19,25 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production way on this machine: DEBUG off, gunicorn, static files served by whitenoise.
+# Without DATABASE_URL it uses the embedded server, which real deployments are refused;
+# plain HTTP on loopback, so cookies are not marked secure unless asked.
+SERVE_ENV = DJANGO_DEBUG=false \
+	DJANGO_EMBEDDED_DATABASE="$${DJANGO_EMBEDDED_DATABASE:-true}" \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret_key)}" \
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	DJANGO_SECURE_COOKIES="$${DJANGO_SECURE_COOKIES:-false}"
+
+serve: install $(if $(DJANGO_SECRET_KEY),,.secret_key)
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py load_demo
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) exec $(VENV)/bin/gunicorn --config python:newsroom.gunicorn_conf --bind $(HOST):$(PORT)
+
+# make serve's secret key when DJANGO_SECRET_KEY is not set: made once, readable by its owner only.
+.secret_key:
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 test: install
 	$(PY) -m pytest

@@ -2,7 +2,8 @@
 
 Every variable is listed in .env.example. The defaults are for development;
 with DJANGO_DEBUG off the project refuses to start without a secret key,
-allowed hosts and a DATABASE_URL.
+allowed hosts and a DATABASE_URL (or DJANGO_EMBEDDED_DATABASE, which `make serve`
+sets to try production mode on a developer's machine).
 """
 
 import os
@@ -66,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from the application, before any middleware that
+    # reads the session or the database (see "Serving in production" in the README).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,7 +102,7 @@ ASGI_APPLICATION = "newsroom.asgi.application"
 
 if os.environ.get("DATABASE_URL"):
     DATABASE_URL = os.environ["DATABASE_URL"]
-elif not DEBUG:
+elif not DEBUG and not env_bool("DJANGO_EMBEDDED_DATABASE", False):
     raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_DEBUG is off.")
 else:
     from newsroom.embedded_postgres import database_url
@@ -158,12 +162,44 @@ TAGGIT_CASE_INSENSITIVE = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# In development whitenoise looks files up as they are asked for instead of indexing
+# STATIC_ROOT at start-up, which only exists after collectstatic. Read from this file's
+# DEBUG, which the test runner does not turn off the way it turns off settings.DEBUG.
+WHITENOISE_AUTOREFRESH = DEBUG
+if not DEBUG:
+    # collectstatic writes content-hashed, compressed copies that whitenoise serves with
+    # far-future cache headers. Debug (runserver, tests) keeps plain names: no manifest needed.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 LOGIN_URL = "admin:login"
 
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto: only then may Django trust
+# that header (a client could send it to a server reached directly).
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+    # Off by default (make serve is plain HTTP on loopback): a browser that has seen it over
+    # HTTPS refuses plain HTTP for the whole period, so set it once HTTPS is there for good.
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+    # Without DEBUG, Django's default logging only mails errors to ADMINS (there are none):
+    # send them to stderr, which gunicorn writes to its error log.
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+        "loggers": {
+            "django": {"handlers": ["stderr"], "level": "ERROR"},
+        },
+    }

@@ -101,6 +101,21 @@ def setting(name, **environment):
     return json.loads(result.stdout)
 
 
+def test_production_may_use_the_embedded_database_when_asked_explicitly():
+    # The embedded server itself is tested in test_embedded_postgres; here it is stood in for.
+    code = (
+        "import newsroom.embedded_postgres as embedded; "
+        "embedded.database_url = lambda data_dir: 'postgres://postgres@%2Ftmp/newsroom'; "
+        "from django.conf import settings; "
+        "print(settings.DEBUG, settings.DATABASES['default']['NAME'])"
+    )
+    environment = {**PRODUCTION, "DJANGO_EMBEDDED_DATABASE": "true"}
+    del environment["DATABASE_URL"]
+    result = load_settings(code, **environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False newsroom"
+
+
 def test_a_number_setting_that_is_not_a_number_is_refused():
     result = load_settings(**PRODUCTION, PAGE_CACHE_SECONDS="ten minutes")
     assert result.returncode != 0
@@ -122,3 +137,46 @@ def test_without_redis_each_process_caches_in_memory():
 def test_page_cache_lasts_ten_minutes_unless_configured():
     assert setting("PAGE_CACHE_SECONDS", **PRODUCTION) == 600
     assert setting("PAGE_CACHE_SECONDS", **PRODUCTION, PAGE_CACHE_SECONDS="0") == 0
+
+
+def test_production_serves_hashed_compressed_static_files():
+    storages = setting("STORAGES", **PRODUCTION)
+    assert storages["staticfiles"]["BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+def test_development_static_files_need_no_manifest():
+    storages = setting("STORAGES", DATABASE_URL=DATABASE_URL)
+    assert storages["staticfiles"]["BACKEND"] == (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+
+
+def test_https_is_trusted_from_the_proxy_header_only_behind_a_tls_proxy():
+    assert setting("SECURE_PROXY_SSL_HEADER", **PRODUCTION) is None
+    assert setting("SECURE_PROXY_SSL_HEADER", **PRODUCTION, DJANGO_BEHIND_TLS_PROXY="true") == [
+        "HTTP_X_FORWARDED_PROTO",
+        "https",
+    ]
+
+
+def test_hsts_is_off_unless_configured():
+    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION) == 0
+    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION, DJANGO_SECURE_HSTS_SECONDS="31536000") == (
+        31536000
+    )
+
+
+def test_a_production_configuration_behind_https_passes_the_deployment_checks():
+    result = load_settings(
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')",
+        **{**PRODUCTION, "DJANGO_SECRET_KEY": "a-long-random-key-0123456789-abcdefghijklmnopqrstu"},
+        DJANGO_BEHIND_TLS_PROXY="true",
+        DJANGO_SECURE_SSL_REDIRECT="true",
+        DJANGO_SECURE_HSTS_SECONDS="31536000",
+        DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
+        DJANGO_SECURE_HSTS_PRELOAD="true",
+    )
+    assert result.returncode == 0, result.stderr
