@@ -109,9 +109,33 @@ else:
 
     DATABASE_URL = database_url(BASE_DIR / ".pgdata")
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# psycopg's connection pool: each worker process keeps a few connections open and
+# lends them to requests. Off, connections persist for DATABASE_CONN_MAX_AGE seconds.
+DATABASE_POOL = env_bool("DATABASE_POOL", not DEBUG)
+DATABASE_POOL_OPTIONS = {
+    "min_size": 1,
+    "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
+    # Seconds a request waits for a free connection before failing.
+    "timeout": 10,
+}
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60)
+
+
+def database_settings(url, variable):
+    database = dj_database_url.parse(url)
+    if not database["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(f"{variable} must point at PostgreSQL (postgres://...).")
+    # A connection dropped by a server restart is replaced instead of failing a request.
+    database["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL:
+        database["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool.
+        database.setdefault("OPTIONS", {})["pool"] = dict(DATABASE_POOL_OPTIONS)
+    else:
+        database["CONN_MAX_AGE"] = DATABASE_CONN_MAX_AGE
+    return database
+
+
+DATABASES = {"default": database_settings(DATABASE_URL, "DATABASE_URL")}
 
 # Django's own Redis backend (redis-py, hiredis parser) when REDIS_URL is set; shared by
 # every worker process. Without it each process has its own memory cache.

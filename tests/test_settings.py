@@ -116,6 +116,31 @@ def test_production_may_use_the_embedded_database_when_asked_explicitly():
     assert result.stdout.strip() == "False newsroom"
 
 
+def test_production_pools_database_connections():
+    database = setting("DATABASES", **PRODUCTION)["default"]
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_without_the_pool_production_keeps_connections_open_and_checks_them():
+    database = setting("DATABASES", **PRODUCTION, DATABASE_POOL="false")["default"]
+    assert "pool" not in database.get("OPTIONS", {})
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_development_opens_a_connection_per_request_without_a_pool():
+    database = setting("DATABASES", DATABASE_URL=DATABASE_URL)["default"]
+    assert "pool" not in database.get("OPTIONS", {})
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_pool_size_comes_from_the_environment():
+    database = setting("DATABASES", **PRODUCTION, DATABASE_POOL_MAX_SIZE="10")["default"]
+    assert database["OPTIONS"]["pool"]["max_size"] == 10
+
+
 def test_a_number_setting_that_is_not_a_number_is_refused():
     result = load_settings(**PRODUCTION, PAGE_CACHE_SECONDS="ten minutes")
     assert result.returncode != 0
