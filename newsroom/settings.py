@@ -137,6 +137,18 @@ def database_settings(url, variable):
 
 DATABASES = {"default": database_settings(DATABASE_URL, "DATABASE_URL")}
 
+# A read replica takes the public pages' reads; writes, the admin and staff stay on the
+# primary (newsroom.db_routers). The test suite reads the primary through this alias.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL, "DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsroom.db_routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "newsroom.db_routers.PrimaryPinningMiddleware",
+    )
+
 # Django's own Redis backend (redis-py, hiredis parser) when REDIS_URL is set; shared by
 # every worker process. Without it each process has its own memory cache.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -88,6 +88,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "news.example.org",
     "DATABASE_URL": DATABASE_URL,
 }
+REPLICA_URL = "postgres://newsroom@replica.example.org:5432/newsroom"
 
 
 def setting(name, **environment):
@@ -145,6 +146,27 @@ def test_a_number_setting_that_is_not_a_number_is_refused():
     result = load_settings(**PRODUCTION, PAGE_CACHE_SECONDS="ten minutes")
     assert result.returncode != 0
     assert "PAGE_CACHE_SECONDS must be a whole number" in result.stderr
+
+
+def test_a_replica_gets_its_own_alias_mirrored_by_the_primary_in_tests():
+    databases = setting("DATABASES", **PRODUCTION, DATABASE_REPLICA_URL=REPLICA_URL)
+    assert list(databases) == ["default", "replica"]
+    assert databases["replica"]["HOST"] == "replica.example.org"
+    assert databases["replica"]["TEST"] == {"MIRROR": "default"}
+    assert "pool" in databases["replica"]["OPTIONS"]
+
+
+def test_a_replica_installs_the_router_and_the_middleware_that_pins_to_the_primary():
+    environment = {**PRODUCTION, "DATABASE_REPLICA_URL": REPLICA_URL}
+    assert setting("DATABASE_ROUTERS", **environment) == [
+        "newsroom.db_routers.PrimaryReplicaRouter"
+    ]
+    assert "newsroom.db_routers.PrimaryPinningMiddleware" in setting("MIDDLEWARE", **environment)
+
+
+def test_without_a_replica_there_is_no_router():
+    assert setting("DATABASE_ROUTERS", **PRODUCTION) == []
+    assert "newsroom.db_routers.PrimaryPinningMiddleware" not in setting("MIDDLEWARE", **PRODUCTION)
 
 
 def test_redis_url_selects_djangos_redis_cache():
