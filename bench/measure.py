@@ -49,6 +49,7 @@ def bench_settings():
 class Page:
     """One public page type: the site's URL and the textbook version's URL of the same page."""
 
+    key: str  # the same at every scale, to compare runs
     name: str
     url: str
     naive_url: str
@@ -73,29 +74,34 @@ def choose_pages(language="fr"):
     story = nth(stories, 1000) or stories.last()
     if story is None:
         raise RuntimeError(f"the corpus has no readable story in {language!r}")
-    tag, other = top
+    tag = top[0]
     with translation.override(language):
         home = reverse("articles:article-list")
         tag_index = reverse("articles:tag-list")
         story_slug = story.slug
     deep_url, deep_naive_url, depth, note = deep_tag_page(tag, language, per_page)
     pages = [
-        Page("home", home, naive_url("article-list", language)),
+        Page("home", "home", home, naive_url("article-list", language)),
         Page(
-            "story", story.url_for(language), naive_url("article-detail", language, slug=story_slug)
+            "story",
+            "story",
+            story.url_for(language),
+            naive_url("article-detail", language, slug=story_slug),
         ),
-        Page("tag index", tag_index, naive_url("tag-list", language)),
+        Page("tag-index", "tag index", tag_index, naive_url("tag-list", language)),
         Page(
+            "tag",
             "tag page",
             tag.url_for(language),
             naive_url("tag-detail", language, slugs=tag_slug(tag, language)),
         ),
-        Page(f"tag page, {depth} pages deep", deep_url, deep_naive_url, note),
+        Page("tag-deep", f"tag page, {depth} pages deep", deep_url, deep_naive_url, note),
     ]
-    for operator, name in (("+", "a+b"), (",", "a,b")):
+    for key, operator, name in (("tags-all", "+", "a+b"), ("tags-any", ",", "a,b")):
         slugs = operator.join(tag_slug(t, language) for t in top)
         pages.append(
             Page(
+                key,
                 f"tags {name}",
                 Tag.combination_url(top, operator, language),
                 naive_url("tag-detail", language, slugs=slugs),
@@ -173,11 +179,11 @@ def measure(client, url, *, warmup=3, repeat=25, budget=10.0, minimum=5):
     """Server time and queries of ``url``: warmed up, then ``repeat`` requests.
 
     Stops early once ``budget`` seconds are spent (for slow textbook pages),
-    but never before ``minimum`` samples. Queries are counted on a request of
-    their own, so that capturing them costs the timed requests nothing.
+    but never before ``minimum`` samples. Queries are counted on the last
+    warm-up request, so that capturing them costs the timed requests nothing.
     """
     started = time.perf_counter()
-    for done in range(warmup):
+    for done in range(warmup - 1):
         if done and time.perf_counter() - started > budget / 4:
             break
         fetch(client, url)
