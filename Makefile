@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint check messages
+.PHONY: install run serve test lint check messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -41,6 +41,12 @@ serve: install $(if $(DJANGO_SECRET_KEY),,.secret_key)
 
 test: install
 	$(PY) -m pytest
+
+# The site against textbook versions of its pages, and under load, on a corpus of SCALE stories
+# in its own database (newsroom_bench_SCALE); results in bench/RESULTS.md. See bench/run.py.
+SCALE ?= 100000
+bench: install
+	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.run --scale $(SCALE)
 
 lint: install
 	$(VENV)/bin/ruff check .
