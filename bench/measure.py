@@ -120,7 +120,7 @@ def deep_tag_page(tag, language, per_page, depth=DEEP_PAGES):
 
     The site's page starts after the last story of the page before it
     (``?after=``), found here with one query; the textbook page is ``?page=N``.
-    A tag with fewer pages gives its last page, and the note says so.
+    A tag with fewer pages gives its last full page, and the note says so.
     """
     links = (
         TaggedArticle.objects.readable(language)
@@ -131,9 +131,9 @@ def deep_tag_page(tag, language, per_page, depth=DEEP_PAGES):
     note = ""
     row = nth(links, depth * per_page - 1)
     if row is None:
-        pages = max(1, math.ceil(links.count() / per_page))
-        depth = pages - 1
-        note = f"the tag has {pages} pages: its last one"
+        count = links.count()
+        depth = max(0, count // per_page - 1)
+        note = f"the tag has {math.ceil(count / per_page)} pages: its last full one"
         row = nth(links, depth * per_page - 1) if depth else None
     url = tag.url_for(language)
     naive = naive_url("tag-detail", language, slugs=tag_slug(tag, language))

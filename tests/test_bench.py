@@ -60,7 +60,7 @@ def test_every_page_type_is_measured_with_its_queries(client, corpus):
         "story",
         "tag index",
         "tag page",
-        "tag page, 4 pages deep",
+        "tag page, 3 pages deep",
         "tags a+b",
         "tags a,b",
     ]
