@@ -56,7 +56,7 @@ def tag_key(pk):
 def _namespace():
     # Two sites (or a benchmark) on one Redis must not serve each other's pages.
     database = settings.DATABASES["default"]
-    return f"{database.get('HOST') or ''}/{database['NAME']}"
+    return f"{database.get('HOST') or ''}:{database.get('PORT') or ''}/{database['NAME']}"
 
 
 def _version_key(key):
@@ -162,8 +162,11 @@ def store(request, response, started):
         timeout=None,
     )
     versions = cache.get_many(version_keys)
-    if len(versions) != len(version_keys) or max(versions.values()) > started:
-        return  # changed while the page was being made: the next request makes it again
+    # Changed while the page was being made (or so recently that a replica may not
+    # have the change yet): the next request makes it again.
+    lag = int(getattr(settings, "PAGE_CACHE_REPLICA_LAG", 0) * 1e9)
+    if len(versions) != len(version_keys) or max(versions.values()) > started - lag:
+        return
     timeout = settings.PAGE_CACHE_SECONDS
     seconds = _seconds_to_next_scheduled()
     if seconds is not None:

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that a cached page skips only the view; see articles/cache.py.
+    "articles.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -163,10 +165,21 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for the page cache's pages and versions (Django's default is 300 entries).
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # Seconds a public page stays in the page cache (articles.cache); 0 turns that cache off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Without Redis each worker process has its own cache, and a change made through one
+# process reaches the others' cached pages only when they expire: keep that short.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 10)
+# A page is not cached for this many seconds after something it shows changed: a
+# replica may not have replayed the change yet, and the page would keep the old text.
+PAGE_CACHE_REPLICA_LAG = env_int("PAGE_CACHE_REPLICA_LAG", 2 if DATABASE_REPLICA_URL else 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
