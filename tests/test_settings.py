@@ -17,6 +17,7 @@ SETTINGS_VARIABLES = {
     "DATABASE_CONN_MAX_AGE",
     "REDIS_URL",
     "PAGE_CACHE_SECONDS",
+    "PAGE_CACHE_REPLICA_LAG",
 }
 
 
@@ -181,8 +182,15 @@ def test_without_redis_each_process_caches_in_memory():
     assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
-def test_page_cache_lasts_ten_minutes_unless_configured():
-    assert setting("PAGE_CACHE_SECONDS", **PRODUCTION) == 600
+def test_page_cache_lasts_ten_minutes_in_a_shared_redis_cache():
+    assert setting("PAGE_CACHE_SECONDS", **PRODUCTION, REDIS_URL="redis://127.0.0.1:6379/3") == 600
+
+
+def test_page_cache_lasts_ten_seconds_in_per_process_memory_caches():
+    assert setting("PAGE_CACHE_SECONDS", **PRODUCTION) == 10
+
+
+def test_page_cache_can_be_turned_off():
     assert setting("PAGE_CACHE_SECONDS", **PRODUCTION, PAGE_CACHE_SECONDS="0") == 0
 
 
