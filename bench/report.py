@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import get_language_info
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results
 
@@ -169,6 +171,10 @@ def targets_text(checks):
     return "\n".join(lines)
 
 
+def language_name(code):
+    return get_language_info(code)["name"]
+
+
 def section(run, checks):
     machine, corpus = run.machine, run.corpus
     pages = "\n".join(f"- {row.name}: `{row.url}` / `{row.naive_url}`" for row in run.rows)
@@ -179,7 +185,7 @@ def section(run, checks):
         f"{machine['memory']} of memory, PostgreSQL {machine['postgresql']}, "
         f"load average {machine['load_average']:.2f} when the run started. "
         f"Corpus: {corpus['stories']:,} stories, {corpus['tags']:,} tags, "
-        f"{corpus['links']:,} tag links. Pages in {run.language!r}, "
+        f"{corpus['links']:,} tag links. Pages in {language_name(run.language)}, "
         f"{run.per_page} stories a page.",
         "### Server time per request (in-process, page cache off)",
         server_table(run),

@@ -94,11 +94,15 @@ def gunicorn(env, log_path, ready_path="/fr/", timeout=60):
             process.wait()
 
 
+def log_tail(log_path, lines=20):
+    return "\n".join(Path(log_path).read_text(errors="replace").splitlines()[-lines:])
+
+
 def wait_until_ready(process, url, log_path, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log_path}")
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
         with (
             contextlib.suppress(OSError, urllib.error.URLError),
             urllib.request.urlopen(url, timeout=5) as response,  # noqa: S310 (loopback)
@@ -106,7 +110,7 @@ def wait_until_ready(process, url, log_path, timeout):
             if response.status == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {timeout} s; see {log_path}")
+    raise RuntimeError(f"gunicorn did not answer {url} within {timeout} s:\n{log_tail(log_path)}")
 
 
 def load(urls, *, duration, clients):

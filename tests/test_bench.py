@@ -5,6 +5,7 @@ Timings are the benchmark's business (make bench); nothing here looks at the clo
 
 import pytest
 
+from bench import report
 from bench.measure import bench_settings, choose_pages, listed, measure
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
@@ -81,3 +82,44 @@ def test_textbook_tag_page_runs_more_queries_as_stories_grow(client):
     site = measure(client, tag_page.url, warmup=0, repeat=1, minimum=1).queries
     assert after > before
     assert site < after
+
+
+def a_run(scale, tag_page_ms):
+    row = report.Row(
+        key="tag",
+        name="tag page",
+        url="/fr/etiquettes/politique/",
+        naive_url="/naive/fr/tags/politique/",
+        note="",
+        median_ms=tag_page_ms,
+        p95_ms=tag_page_ms,
+        queries=5,
+        scans=[],
+        naive_median_ms=20 * tag_page_ms,
+        naive_p95_ms=20 * tag_page_ms,
+        naive_queries=43,
+    )
+    machine = {"cpu": "CPU", "cores": 2, "memory": "1 GiB", "postgresql": "16", "load_average": 0}
+    corpus = {"stories": scale, "tags": 50, "links": 5 * scale}
+    return report.Run(scale, "2026-11-25 12:00 UTC", machine, corpus, "fr", 20, [row])
+
+
+def write(run, path):
+    report.write_results(run, report.section(run, report.targets(run)), path)
+
+
+def test_results_keep_one_section_per_scale(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    for scale, tag_page_ms in [(10_000, 4.0), (1_000_000, 5.0), (10_000, 3.0)]:
+        write(a_run(scale, tag_page_ms), path)
+    assert list(report.read_sections(path.read_text())) == [10_000, 1_000_000]
+    assert report.reference_medians(1_000_000, path) == {"tag": 3.0}
+
+
+def test_a_larger_run_is_held_to_the_tag_pages_of_ten_thousand_stories(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    write(a_run(10_000, 3.0), path)
+    checks = report.targets(a_run(1_000_000, 5.0), report.reference_medians(1_000_000, path))
+    met, text, details = checks[-1]
+    assert met is False
+    assert details == ["tag: 1.67×"]
