@@ -21,6 +21,7 @@ changes lists without any write.
 """
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from articles.models import Article, Tag, TaggedArticle
+
+logger = logging.getLogger(__name__)
 
 STORIES = "stories"
 TAGS = "tags"
@@ -93,7 +96,8 @@ def changed(*keys):
     if not enabled() or not keys:
         return
     keys = set(keys)
-    transaction.on_commit(lambda: _bump(keys))
+    # robust: the write has committed; a cache that is down must not turn it into an error.
+    transaction.on_commit(lambda: _bump(keys), robust=True)
 
 
 def _bump(keys):
@@ -112,7 +116,7 @@ def forget_stories(pks):
 
 
 def forget_schedule():
-    transaction.on_commit(lambda: cache.delete(NEXT_SCHEDULED))
+    transaction.on_commit(lambda: cache.delete(NEXT_SCHEDULED), robust=True)
 
 
 def _seconds_to_next_scheduled():
@@ -196,12 +200,20 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable(request):
             return self.get_response(request)
-        response = cached_response(request)
+        try:
+            response = cached_response(request)
+        except Exception:
+            # A cache that is down (Redis restarting) costs speed, not pages.
+            logger.exception("Page cache unavailable; serving %s uncached", request.path)
+            return self.get_response(request)
         if response is not None:
             return response
         started = time.time_ns()
         response = self.get_response(request)
-        store(request, response, started)
+        try:
+            store(request, response, started)
+        except Exception:
+            logger.exception("Page cache unavailable; %s not kept", request.path)
         return response
 
     @staticmethod

@@ -48,8 +48,7 @@ def page_cache(request, settings):
             }
         }
     settings.PAGE_CACHE_SECONDS = 600
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+    assert MIDDLEWARE in settings.MIDDLEWARE
     yield request.param
     cache.clear()
 
@@ -160,3 +159,22 @@ def test_a_page_is_not_kept_past_the_next_scheduled_publication(client, page_cac
     warm(client, ["/fr/"])
     time.sleep(2.5)
     assert "Programmé" in client.get("/fr/").content.decode()
+
+
+def test_a_cache_that_is_down_costs_speed_not_pages(client, settings, newsroom, committed):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Nothing listens there: every cache call fails.
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.PAGE_CACHE_SECONDS = 600
+    assert MIDDLEWARE in settings.MIDDLEWARE
+    response = client.get("/fr/")
+    assert response.status_code == 200
+    assert newsroom["old"].title_fr in response.content.decode()
+    with committed():
+        Article.objects.filter(pk=newsroom["old"].pk).unpublish()
+    assert newsroom["old"].title_fr not in client.get("/fr/").content.decode()
