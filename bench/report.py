@@ -18,10 +18,11 @@ HEADER = """# Benchmark results
 
 Written by `make bench SCALE=N` (bench/run.py): one section per scale, replaced by the next run at
 that scale. Server times are measured in-process (django.test.Client: middleware, routing, view,
-templates; page cache off) on a French corpus made by `generate_corpus`. "Naive" is the same page
-written the textbook way (bench/naive.py: `Paginator` with `?page=N`, tags and authors read by the
-template, tag counts by `annotate(Count())`). Load is gunicorn started as `make serve` starts it,
-loaded by a second process on loopback.
+templates; page cache off) on a corpus made by `generate_corpus`, pages in French. "Naive" is the
+same page written the textbook way (bench/naive.py: `Paginator` with `?page=N`, tags and authors
+read by the template, tag counts by `annotate(Count())`). Load is gunicorn started as `make serve`
+starts it, loaded by a second process on loopback. Timings are only comparable between runs on a
+quiet machine: each section gives the load average when it started.
 """
 _SECTION = re.compile(r"^## ([\d,]+) stories", re.M)
 _DATA = re.compile(r"<!-- bench-data (\{.*?\}) -->")
