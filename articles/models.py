@@ -1,3 +1,4 @@
+import functools
 import re
 
 from django.conf import settings
@@ -5,10 +6,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
-from django.urls import reverse
+from django.dispatch import receiver
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.text import format_lazy, get_text_list, slugify
@@ -102,6 +105,22 @@ def readable_per_language(model_name):
             )
         )
     return indexes
+
+
+@functools.lru_cache(maxsize=100_000)
+def tag_path(script_prefix, language, slugs):
+    """The tag page's path; remembered, since a list page shows a hundred tag links.
+
+    The arguments are everything reverse() depends on here.
+    """
+    with translation.override(language):
+        return reverse("articles:tag-detail", kwargs={"slugs": slugs})
+
+
+@receiver(setting_changed)
+def _forget_tag_paths(setting, **kwargs):
+    if setting in ("ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"):
+        tag_path.cache_clear()
 
 
 TAGS_ALL = "+"
@@ -291,7 +310,7 @@ class Tag(TagBase):
         models.Model.save(self, *args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:tag-detail", kwargs={"slugs": self.slug})
+        return tag_path(get_script_prefix(), translation.get_language(), self.slug)
 
     @staticmethod
     def combination_name(tags, operator):
