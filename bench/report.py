@@ -32,6 +32,9 @@ MIN_TAG_SPEEDUP = 10
 MAX_MEDIAN_MS = 100
 MAX_SCALE_SLOWDOWN = 1.5
 REFERENCE_SCALE = 10_000
+# The issue sets the speed-up and the 100 ms ceiling for a million stories; below that
+# they are reported, not judged (a naive page is not yet slow on a small corpus).
+TARGET_SCALE = 1_000_000
 TAG_PAGES = ("tag", "tag-deep", "tags-all", "tags-any")
 
 
@@ -127,12 +130,20 @@ def targets(run, reference=None):
     checks.append((not scans, "no sequential scan of articles_article / _taggedarticle", scans))
     slow = [f"{r.name}: {r.ratio:.1f}×" for r in run.rows if r.key in TAG_PAGES]
     fast_enough = all(r.ratio >= MIN_TAG_SPEEDUP for r in run.rows if r.key in TAG_PAGES)
-    checks.append((fast_enough, f"tag pages ≥ {MIN_TAG_SPEEDUP}× faster than naive (median)", slow))
     slowest = max(run.rows, key=lambda r: r.median_ms)
+    at_scale = run.scale >= TARGET_SCALE
+    suffix = "" if at_scale else f" (a target at {TARGET_SCALE:,} stories)"
     checks.append(
         (
-            slowest.median_ms < MAX_MEDIAN_MS,
-            f"slowest optimised median < {MAX_MEDIAN_MS} ms",
+            fast_enough if at_scale else None,
+            f"tag pages ≥ {MIN_TAG_SPEEDUP}× faster than naive (median){suffix}",
+            slow,
+        )
+    )
+    checks.append(
+        (
+            slowest.median_ms < MAX_MEDIAN_MS if at_scale else None,
+            f"slowest optimised median < {MAX_MEDIAN_MS} ms{suffix}",
             [f"{slowest.name}: {ms(slowest.median_ms)} ms"],
         )
     )
@@ -166,7 +177,7 @@ def targets(run, reference=None):
 def targets_text(checks):
     lines = []
     for met, text, details in checks:
-        mark = "not measured" if met is None else "met" if met else "MISSED"
+        mark = "not judged" if met is None else "met" if met else "MISSED"
         suffix = f" ({'; '.join(details)})" if details else ""
         lines.append(f"- {mark}: {text}{suffix}")
     return "\n".join(lines)
