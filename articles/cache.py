@@ -26,8 +26,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
@@ -66,9 +66,15 @@ def _version_key(key):
     return f"pages:v:{_namespace()}:{key}"
 
 
+# The only query parameters a public page reads; others (utm_source=...) share its entry.
+PAGE_PARAMETERS = ("after", "before")
+
+
 def _page_key(request):
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"pages:page:{_namespace()}:{path}"
+    # Scheme and host too: pages carry absolute canonical and hreflang links.
+    parameters = [(name, request.GET.getlist(name)) for name in PAGE_PARAMETERS]
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{parameters}"
+    return f"pages:page:{_namespace()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def enabled():
@@ -121,19 +127,25 @@ def forget_schedule():
 
 def _seconds_to_next_scheduled():
     """Seconds until the next scheduled story is published, or None."""
+    now = timezone.now().timestamp()
     value = cache.get(NEXT_SCHEDULED)
-    if value is None:
+    if value is None or (value != NO_SCHEDULED and value <= now):
+        # From the primary: a replica that has not replayed a new schedule would say
+        # "none", and pages would outlive the publication.
         moment = (
-            Article.objects.scheduled()
+            Article.objects.using(DEFAULT_DB_ALIAS)
+            .scheduled()
             .order_by("published_at")
             .values_list("published_at", flat=True)
             .first()
         )
         value = moment.timestamp() if moment else NO_SCHEDULED
-        cache.set(NEXT_SCHEDULED, value, timeout=settings.PAGE_CACHE_SECONDS)
+        # Looked up again at least every minute, in case a schedule was saved while
+        # this lookup ran (forget_schedule() then came too early).
+        cache.set(NEXT_SCHEDULED, value, timeout=60)
     if value == NO_SCHEDULED:
         return None
-    return value - timezone.now().timestamp()
+    return value - now
 
 
 def cached_response(request):
@@ -159,16 +171,17 @@ def store(request, response, started):
     if response.has_header("Set-Cookie") or "private" in response.get("Cache-Control", ""):
         return
     version_keys = [_version_key(key) for key in keys]
-    # A key never changed has no version yet: give it one, so that losing it
-    # (eviction, restart) makes the page stale instead of current.
-    cache.set_many(
-        {key: 0 for key in version_keys if key not in cache.get_many(version_keys)},
-        timeout=None,
-    )
+    lag = int(getattr(settings, "PAGE_CACHE_REPLICA_LAG", 0) * 1e9)
     versions = cache.get_many(version_keys)
+    for key in version_keys:
+        if key not in versions:
+            # Never changed, or forgotten (eviction, restart): a version no page has
+            # yet, older than this page. add() leaves a change made meanwhile alone.
+            cache.add(key, started - lag - 1, timeout=None)
+    if len(versions) != len(version_keys):
+        versions = cache.get_many(version_keys)
     # Changed while the page was being made (or so recently that a replica may not
     # have the change yet): the next request makes it again.
-    lag = int(getattr(settings, "PAGE_CACHE_REPLICA_LAG", 0) * 1e9)
     if len(versions) != len(version_keys) or max(versions.values()) > started - lag:
         return
     timeout = settings.PAGE_CACHE_SECONDS
@@ -229,25 +242,60 @@ class PageCacheMiddleware:
 # (QuerySet.update) call forget_stories() themselves.
 
 
+@receiver(pre_delete, sender=Article)
+def _story_deleting(sender, instance, **kwargs):
+    # Its tag links are deleted before it, in one statement that sends no signal.
+    instance.tag_ids_before_delete = list(
+        TaggedArticle.objects.filter(content_object=instance.pk).values_list("tag", flat=True)
+    )
+
+
 @receiver(post_save, sender=Article)
 @receiver(post_delete, sender=Article)
 def _story_changed(sender, instance, **kwargs):
     keys = [story_key(instance.pk)]
     if instance.status == Article.Status.PUBLISHED or instance.was_published:
-        links = TaggedArticle.objects.filter(content_object=instance.pk)
-        keys += [STORIES, TAGS, *map(tagged_key, links.values_list("tag", flat=True))]
+        tags = getattr(instance, "tag_ids_before_delete", None)
+        if tags is None:
+            links = TaggedArticle.objects.filter(content_object=instance.pk)
+            tags = links.values_list("tag", flat=True)
+        keys += [STORIES, TAGS, *map(tagged_key, tags)]
     changed(*keys)
     forget_schedule()
 
 
-@receiver(post_save, sender=TaggedArticle)
-@receiver(post_delete, sender=TaggedArticle)
-def _story_tags_changed(sender, instance, **kwargs):
-    keys = [story_key(instance.content_object_id)]
+def _tags_of_story_changed(story_pk, tag_pks):
+    keys = [story_key(story_pk)]
     # A draft's tags are on no public page but its preview.
-    if Article.objects.filter(pk=instance.content_object_id).published().exists():
-        keys += [tagged_key(instance.tag_id), TAGS]
+    if Article.objects.filter(pk=story_pk).published().exists():
+        keys += [*map(tagged_key, tag_pks), TAGS]
     changed(*keys)
+
+
+# No post_delete receiver for tag links: it would make Django load and signal every
+# link of a deleted tag (hundreds of thousands) instead of deleting them in one
+# statement. Links are removed through taggit (m2m_changed), the story admin (whose
+# story save comes first and renews its tags) or with their tag or story.
+@receiver(post_save, sender=TaggedArticle)
+def _story_tag_saved(sender, instance, **kwargs):
+    _tags_of_story_changed(instance.content_object_id, [instance.tag_id])
+
+
+@receiver(m2m_changed, sender=TaggedArticle)
+def _story_tags_changed(sender, instance, action, pk_set, **kwargs):
+    if not isinstance(instance, Article):
+        return
+    if action in ("post_add", "post_remove"):
+        _tags_of_story_changed(instance.pk, pk_set or ())
+    elif action == "pre_clear":
+        links = TaggedArticle.objects.filter(content_object=instance.pk)
+        _tags_of_story_changed(instance.pk, list(links.values_list("tag", flat=True)))
+
+
+@receiver(m2m_changed, sender=Article.authors.through)
+def _byline_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(instance, Article):
+        changed(story_key(instance.pk))
 
 
 @receiver(post_save, sender=Tag)

@@ -358,6 +358,7 @@ for _code in language_codes():
         models.PositiveIntegerField(
             format_lazy("{} ({})", _("published stories"), _code),
             default=0,
+            db_default=0,
             editable=False,
             help_text=_("Kept up to date by the database when stories change."),
         ),
@@ -396,8 +397,10 @@ class TaggedArticleQuerySet(models.QuerySet):
 
         With ``+`` the rarest tag is read in index order and each story is checked
         for the other tags; with ``,`` each tag is read in index order and the
-        results merged. Either way the rows read depend on the page size, not on
-        the number of stories.
+        results merged. The rows read depend on the page size, not on the number
+        of stories, except that ``+`` reads on until it has a page of stories with
+        every tag (all of the rarest tag's links for tags that never meet), and an
+        English page skips the tag's French-only stories as it reads.
         """
         from articles.pagination import seek_stories
 

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import ArticleFactory, TagFactory
+from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +178,42 @@ def test_a_cache_that_is_down_costs_speed_not_pages(client, settings, newsroom, 
     with committed():
         Article.objects.filter(pk=newsroom["old"].pk).unpublish()
     assert newsroom["old"].title_fr not in client.get("/fr/").content.decode()
+
+
+def test_a_page_is_kept_per_host_and_shared_by_unknown_parameters(client, page_cache, newsroom):
+    warm(client, ["/fr/"])
+    assert state(client, "/fr/?utm_source=newsletter") == "hit"
+    other_host = client.get("/fr/", HTTP_HOST="localhost")
+    assert other_host.get("X-Page-Cache") == "miss"
+    assert "http://localhost/" in other_host.content.decode()
+
+
+def test_deleting_a_published_story_refreshes_its_tag_page(client, page_cache, newsroom, committed):
+    russia, old = newsroom["russia"], newsroom["old"]
+    warm(client, [russia.url_for("fr")])
+    with committed():
+        Article.objects.get(pk=old.pk).delete()
+    assert old.title_fr not in client.get(russia.url_for("fr")).content.decode()
+
+
+def test_untagging_through_taggit_refreshes_the_tag_page(client, page_cache, newsroom, committed):
+    russia, old = newsroom["russia"], newsroom["old"]
+    warm(client, [russia.url_for("fr")])
+    with committed():
+        Article.objects.get(pk=old.pk).tags.remove(russia)
+    assert old.title_fr not in client.get(russia.url_for("fr")).content.decode()
+
+
+def test_changing_the_authors_refreshes_the_byline(client, page_cache, newsroom, committed):
+    old = newsroom["old"]
+    warm(client, [old.url_for("fr")])
+    with committed():
+        old.authors.add(UserFactory(first_name="Léa", last_name="Dubois"))
+    assert "Léa Dubois" in client.get(old.url_for("fr")).content.decode()
+
+
+def test_pages_are_cached_again_once_a_scheduled_story_is_out(client, page_cache, committed):
+    with committed():
+        ArticleFactory(published_at=timezone.now() + timedelta(seconds=1))
+    time.sleep(1.5)
+    warm(client, ["/fr/"])

@@ -229,3 +229,13 @@ def test_saving_a_stale_tag_link_keeps_the_story_publication_time():
     link.save()
     link.refresh_from_db()
     assert link.published_at is not None
+
+
+def test_deleting_a_tag_on_many_stories_takes_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    tag = TagFactory()
+    for _ in range(30):
+        ArticleFactory(tags=[tag])
+    with django_assert_max_num_queries(8):
+        tag.delete()

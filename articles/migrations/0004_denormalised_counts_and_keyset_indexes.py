@@ -16,43 +16,87 @@ def readable(row, code):
     )
 
 
-def count_changes(sign, row):
-    return ", ".join(
-        f"story_count_{code} = t.story_count_{code} {sign} {readable(row, code)}"
-        for code in LANGUAGES
+def count_sums(links):
+    """SQL: per tag of ``links``, the number of published stories in each language."""
+    sums = ", ".join(f"sum({readable('a', code)}) AS {code}" for code in LANGUAGES)
+    return (
+        f"SELECT l.tag_id, {sums} FROM {links} l"
+        " JOIN articles_article a ON a.id = l.content_object_id GROUP BY l.tag_id"
     )
 
 
+def apply_counts(sign, links):
+    changes = ", ".join(
+        f"story_count_{code} = t.story_count_{code} {sign} d.{code}" for code in LANGUAGES
+    )
+    return f"UPDATE articles_tag t SET {changes} FROM ({count_sums(links)}) d WHERE t.id = d.tag_id;"
+
+
 FORWARD = f"""
+UPDATE articles_taggedarticle l
+   SET published_at = CASE WHEN a.status = 'published' THEN a.published_at END
+  FROM articles_article a WHERE a.id = l.content_object_id;
+UPDATE articles_tag t SET {", ".join(f"story_count_{c} = 0" for c in LANGUAGES)};
+{apply_counts("+", "articles_taggedarticle")}
+
 -- A tag link carries its story's publication time while the story is published,
 -- so that a tag page can be read from one index in publication order. Whatever a
 -- write puts there (a stale copy in memory), the story's time is what is kept.
+-- FOR SHARE: a story being published at the same moment waits for this link (and
+-- then sees it), or this link waits for the publication (and then sees it).
 CREATE FUNCTION articles_taggedarticle_copy_time() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     SELECT CASE WHEN a.status = 'published' THEN a.published_at END INTO NEW.published_at
-      FROM articles_article a WHERE a.id = NEW.content_object_id;
+      FROM articles_article a WHERE a.id = NEW.content_object_id FOR SHARE;
     RETURN NEW;
 END $$;
 CREATE TRIGGER articles_taggedarticle_copy_time
     BEFORE INSERT OR UPDATE ON articles_taggedarticle
     FOR EACH ROW EXECUTE FUNCTION articles_taggedarticle_copy_time();
 
--- Each tag counts its published stories per language, whatever wrote the link.
-CREATE FUNCTION articles_taggedarticle_count() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Each tag counts its published stories per language, whatever wrote the links.
+-- Once per statement, so that deleting a tag on 400,000 stories is one update of it.
+CREATE FUNCTION articles_taggedarticle_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE articles_tag t SET {count_changes("+", "a")}
-          FROM articles_article a WHERE a.id = NEW.content_object_id AND t.id = NEW.tag_id;
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        UPDATE articles_tag t SET {count_changes("-", "a")}
-          FROM articles_article a WHERE a.id = OLD.content_object_id AND t.id = OLD.tag_id;
-    END IF;
+    {apply_counts("+", "added_links")}
     RETURN NULL;
 END $$;
-CREATE TRIGGER articles_taggedarticle_count
-    AFTER INSERT OR DELETE OR UPDATE OF tag_id, content_object_id ON articles_taggedarticle
-    FOR EACH ROW EXECUTE FUNCTION articles_taggedarticle_count();
+CREATE TRIGGER articles_taggedarticle_count_added
+    AFTER INSERT ON articles_taggedarticle REFERENCING NEW TABLE AS added_links
+    FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_added();
+
+CREATE FUNCTION articles_taggedarticle_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {apply_counts("-", "removed_links")}
+    RETURN NULL;
+END $$;
+CREATE TRIGGER articles_taggedarticle_count_removed
+    AFTER DELETE ON articles_taggedarticle REFERENCING OLD TABLE AS removed_links
+    FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_removed();
+
+-- A link moved to another tag or story (rare): counted off the old, onto the new.
+CREATE FUNCTION articles_taggedarticle_count_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMPORARY TABLE IF NOT EXISTS articles_moved_links
+        (id bigint, tag_id bigint, content_object_id bigint) ON COMMIT DROP;
+    INSERT INTO articles_moved_links SELECT o.id, o.tag_id, o.content_object_id
+      FROM before_links o JOIN after_links n ON n.id = o.id
+     WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
+    IF FOUND THEN
+        {apply_counts("-", "articles_moved_links")}
+        DELETE FROM articles_moved_links;
+        INSERT INTO articles_moved_links SELECT n.id, n.tag_id, n.content_object_id
+          FROM before_links o JOIN after_links n ON n.id = o.id
+         WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
+        {apply_counts("+", "articles_moved_links")}
+    END IF;
+    DELETE FROM articles_moved_links;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER articles_taggedarticle_count_moved
+    AFTER UPDATE ON articles_taggedarticle
+    REFERENCING OLD TABLE AS before_links NEW TABLE AS after_links
+    FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_moved();
 
 -- A story that is published, unpublished, rescheduled or (un)translated updates
 -- its links' publication time and its tags' counts, whatever wrote it
@@ -76,22 +120,17 @@ END $$;
 CREATE TRIGGER articles_article_sync
     AFTER UPDATE ON articles_article
     FOR EACH ROW EXECUTE FUNCTION articles_article_sync();
-
-UPDATE articles_taggedarticle l
-   SET published_at = CASE WHEN a.status = 'published' THEN a.published_at END
-  FROM articles_article a WHERE a.id = l.content_object_id;
-UPDATE articles_tag t SET {", ".join(
-    f"story_count_{c} = (SELECT coalesce(sum({readable('a', c)}), 0) FROM articles_taggedarticle l"
-    f" JOIN articles_article a ON a.id = l.content_object_id WHERE l.tag_id = t.id)"
-    for c in LANGUAGES
-)};
 """
 
 BACKWARD = """
 DROP TRIGGER articles_article_sync ON articles_article;
 DROP FUNCTION articles_article_sync();
-DROP TRIGGER articles_taggedarticle_count ON articles_taggedarticle;
-DROP FUNCTION articles_taggedarticle_count();
+DROP TRIGGER articles_taggedarticle_count_moved ON articles_taggedarticle;
+DROP FUNCTION articles_taggedarticle_count_moved();
+DROP TRIGGER articles_taggedarticle_count_removed ON articles_taggedarticle;
+DROP FUNCTION articles_taggedarticle_count_removed();
+DROP TRIGGER articles_taggedarticle_count_added ON articles_taggedarticle;
+DROP FUNCTION articles_taggedarticle_count_added();
 DROP TRIGGER articles_taggedarticle_copy_time ON articles_taggedarticle;
 DROP FUNCTION articles_taggedarticle_copy_time();
 """
@@ -108,12 +147,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tag',
             name='story_count_en',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text='Kept up to date by the database when stories change.', verbose_name='published stories (en)'),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, help_text='Kept up to date by the database when stories change.', verbose_name='published stories (en)'),
         ),
         migrations.AddField(
             model_name='tag',
             name='story_count_fr',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text='Kept up to date by the database when stories change.', verbose_name='published stories (fr)'),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, help_text='Kept up to date by the database when stories change.', verbose_name='published stories (fr)'),
         ),
         migrations.AddField(
             model_name='taggedarticle',
