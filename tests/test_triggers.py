@@ -13,14 +13,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def connect():
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname=settings["NAME"],
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-    )
+    """A second connection to the test database, with Django's own connection parameters."""
+    params = connection.get_connection_params()
+    libpq = {
+        key: params[key] for key in ("dbname", "host", "port", "user", "password") if key in params
+    }
+    return psycopg.connect(**libpq)
 
 
 def test_a_tag_added_while_the_story_is_published_is_counted():
