@@ -21,7 +21,11 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from articles.pagination import seek_stories
+
 SLUG_MAX_LENGTH = 100
+# A story is written in a language when it has these in that language.
+REQUIRED_PER_LANGUAGE = ("title", "body")
 
 # Characters that Unicode decomposition does not turn into ASCII, and
 # apostrophes, which should separate words ("l’Ukraine" -> "l-ukraine").
@@ -88,15 +92,14 @@ def unique_per_language(model_name, *field_names):
 def readable_per_language(model_name):
     """Per language, an index of the published stories written in it, newest first.
 
-    The home page reads it in order and stops after one page. The condition
-    repeats ``publication_filter`` and ``language_filter`` (without the time, which
-    an index cannot hold) so that PostgreSQL can prove the query matches it.
+    The home page reads it in order and stops after one page. The condition is
+    ``publication_filter`` without the time (which an index cannot hold), and
+    ``language_filter``, so that PostgreSQL can prove the query matches it.
     """
     indexes = []
     for code in language_codes():
-        condition = Q(status="published") & Q(
-            **{f"{build_localized_fieldname(f, code)}__gt": "" for f in ("title", "body")}
-        )
+        # "published" spelled out: Article.Status does not exist yet while Article.Meta is made.
+        condition = Q(status="published") & language_filter(code)
         indexes.append(
             models.Index(
                 fields=["-published_at", "-id"],
@@ -171,7 +174,7 @@ def language_filter(language=None, prefix=""):
     return Q(
         **{
             f"{prefix}{build_localized_fieldname(field, language)}__gt": ""
-            for field in Article.REQUIRED_PER_LANGUAGE
+            for field in REQUIRED_PER_LANGUAGE
         }
     )
 
@@ -402,8 +405,6 @@ class TaggedArticleQuerySet(models.QuerySet):
         every tag (all of the rarest tag's links for tags that never meet), and an
         English page skips the tag's French-only stories as it reads.
         """
-        from articles.pagination import seek_stories
-
         language = language or translation.get_language()
         readable = self.readable(language)
         if operator == TAGS_ALL:
@@ -541,7 +542,7 @@ class Article(models.Model):
         REVIEW = "review", _("Ready for review")
         PUBLISHED = "published", _("Published")
 
-    REQUIRED_PER_LANGUAGE = ("title", "body")
+    REQUIRED_PER_LANGUAGE = REQUIRED_PER_LANGUAGE
     was_published = False  # as loaded from the database; see from_db()
 
     title = models.CharField(
