@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,16 +24,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.servers import ROOT, free_port
 from tests.test_cache import redis_is_running
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def unavailable(reason):

@@ -9,50 +9,22 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import ROOT, free_port, scratch_database
+
 DATABASE = f"newsroom_serve_{os.getpid()}"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_connection(dbname):
-    settings = connection.settings_dict
-    return psycopg.connect(
-        dbname=dbname,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        user=settings["USER"] or None,
-        password=settings["PASSWORD"] or None,
-        autocommit=True,
-    )
 
 
 @pytest.fixture(scope="module")
 def scratch_database_url():
-    settings = connection.settings_dict
-    with server_connection("postgres") as admin:
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    host = quote(settings["HOST"], safe="") if settings["HOST"] else ""
-    port = f":{settings['PORT']}" if settings["PORT"] else ""
-    yield f"postgres://{settings['USER'] or 'postgres'}@{host}{port}/{DATABASE}"
-    with server_connection("postgres") as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    with scratch_database(DATABASE) as url:
+        yield url
 
 
 def get(url, **headers):

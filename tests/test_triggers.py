@@ -2,23 +2,13 @@
 
 import threading
 
-import psycopg
 import pytest
-from django.db import connection
 
 from articles.models import Article, TaggedArticle
 from tests.factories import ArticleFactory, TagFactory
+from tests.servers import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def connect():
-    """A second connection to the test database, with Django's own connection parameters."""
-    params = connection.get_connection_params()
-    libpq = {
-        key: params[key] for key in ("dbname", "host", "port", "user", "password") if key in params
-    }
-    return psycopg.connect(**libpq)
 
 
 def test_a_tag_added_while_the_story_is_published_is_counted():

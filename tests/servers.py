@@ -1,0 +1,48 @@
+"""What the tests that start real servers share: free ports, connections, scratch databases."""
+
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _server_params():
+    """Where the test database's server is, as Django connects to it.
+
+    Django's own parameters, not the settings' HOST: the embedded server's
+    socket directory comes in OPTIONS.
+    """
+    params = connection.get_connection_params()
+    return {key: params[key] for key in ("host", "port", "user", "password") if params.get(key)}
+
+
+def connect(dbname=None, **options):
+    """A connection of its own to the test database (or ``dbname`` on its server)."""
+    dbname = dbname or connection.get_connection_params()["dbname"]
+    return psycopg.connect(dbname=dbname, **_server_params(), **options)
+
+
+@contextmanager
+def scratch_database(name):
+    """A throw-away database on the test server, as a URL; dropped afterwards."""
+    with connect("postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    params = _server_params()
+    host = quote(str(params.get("host", "")), safe="")
+    port = f":{params['port']}" if "port" in params else ""
+    try:
+        yield f"postgres://{params.get('user', 'postgres')}@{host}{port}/{name}"
+    finally:
+        with connect("postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
