@@ -1,6 +1,9 @@
 """What the tests that start real servers share: free ports, connections, scratch databases."""
 
 import socket
+import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -33,16 +36,37 @@ def connect(dbname=None, **options):
     return psycopg.connect(dbname=dbname, **_server_params(), **options)
 
 
+def database_url(name=None):
+    """A URL for database ``name`` (default: the test database) on the test server."""
+    name = name or connection.get_connection_params()["dbname"]
+    params = _server_params()
+    host = quote(str(params.get("host", "")), safe="")
+    port = f":{params['port']}" if "port" in params else ""
+    return f"postgres://{params.get('user', 'postgres')}@{host}{port}/{name}"
+
+
+def wait_for(url, process, timeout=120):
+    """Wait until ``url`` answers (any HTTP status); fail if ``process`` exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process.poll() is None, process.stdout.read() if process.stdout else "exited"
+        try:
+            urllib.request.urlopen(url, timeout=5).close()  # noqa: S310 (loopback only)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"{url} did not answer in time"
+            time.sleep(0.3)
+
+
 @contextmanager
 def scratch_database(name):
     """A throw-away database on the test server, as a URL; dropped afterwards."""
     with connect("postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    params = _server_params()
-    host = quote(str(params.get("host", "")), safe="")
-    port = f":{params['port']}" if "port" in params else ""
     try:
-        yield f"postgres://{params.get('user', 'postgres')}@{host}{port}/{name}"
+        yield database_url(name)
     finally:
         with connect("postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
