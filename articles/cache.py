@@ -30,7 +30,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from articles.models import Article, Tag, TaggedArticle
 
@@ -71,9 +71,12 @@ PAGE_PARAMETERS = ("after", "before")
 
 
 def _page_key(request):
-    # Scheme and host too: pages carry absolute canonical and hreflang links.
-    parameters = [(name, request.GET.getlist(name)) for name in PAGE_PARAMETERS]
-    address = f"{request.scheme}://{request.get_host()}{request.path}?{parameters}"
+    # The public address (SITE_URL) pages link to, not the Host the client sent, which
+    # anyone can vary; development without SITE_URL links to the request's host.
+    site = settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
+    # The value the view reads (the last one given), so repeats share the page's entry.
+    parameters = [(name, request.GET.get(name)) for name in PAGE_PARAMETERS]
+    address = f"{site}{request.path}?{parameters}"
     return f"pages:page:{_namespace()}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
@@ -203,8 +206,10 @@ def store(request, response, started):
 class PageCacheMiddleware:
     """Serves readers' GET requests from the page cache; staff always get fresh pages.
 
-    Readers never have a session cookie and staff always do, so checking for
-    the cookie tells them apart without reading the session.
+    Readers have no session cookie, so most requests are told apart without
+    reading a session; a request that sends one is checked against the session
+    store, so that only a real staff session (who may see previews) skips the
+    cache, not any cookie a client makes up.
     """
 
     def __init__(self, get_response):
@@ -231,11 +236,14 @@ class PageCacheMiddleware:
 
     @staticmethod
     def cacheable(request):
-        return (
-            enabled()
-            and request.method in ("GET", "HEAD")
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        )
+        if not enabled() or request.method not in ("GET", "HEAD"):
+            return False
+        # Only pages under the active language's own prefix, spelled as in LANGUAGES.
+        if not request.path_info.startswith(f"/{translation.get_language()}/"):
+            return False
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return not request.user.is_staff
+        return True
 
 
 # What invalidates which pages. Writes that bypass these signals

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -227,17 +227,37 @@ class TagQuerySet(models.QuerySet):
             )
         return self.update(**counts)
 
+    def with_readable_languages(self):
+        """Each tag's ``readable_languages``: those it has a story readable in now.
+
+        The maintained count rules out most languages without reading a story;
+        otherwise one readable link is looked for (scheduled stories do not count).
+        """
+        checks = {
+            f"readable_{code}": Case(
+                When(**{story_count_field(code): 0}, then=Value(False)),
+                default=Exists(TaggedArticle.objects.readable(code).filter(tag=OuterRef("pk"))),
+            )
+            for code in language_codes()
+        }
+        return self.annotate(**checks)
+
     def for_slugs(self, slugs, language):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.
 
         A slug is looked for in ``language`` first, then in the other languages,
-        so that a link using another language's slug can be redirected.
+        so that a link using another language's slug can be redirected. Each tag
+        has its ``readable_languages`` (see ``with_readable_languages``).
         """
         languages = [language, *[code for code in language_codes() if code != language]]
         match = Q()
         for code in languages:
             match |= Q(**{f"{build_localized_fieldname('slug', code)}__in": slugs})
-        found = list(self.filter(match))
+        found = list(self.filter(match).with_readable_languages())
+        for tag in found:
+            tag.readable_languages = [
+                code for code in language_codes() if getattr(tag, f"readable_{code}")
+            ]
         by_slug = {}
         for code in languages:
             for tag in found:

@@ -4,6 +4,11 @@ A page URL names the last row of the page before it (``?after=``) or the first
 row of the page after it (``?before=``) instead of a page number, so the
 database reads one page of an index whatever the depth, and counts nothing.
 The same URL keeps showing the same stories as new ones are published.
+
+A cursor must name a row of the list, spelled as the site spells it: the
+row is read with its page (``seek_*`` include it) and KeysetPage checks it is
+there. A made-up or stale cursor is not a new page address, so no client can
+make up endless addresses for one page.
 """
 
 import re
@@ -13,10 +18,15 @@ from datetime import UTC, datetime
 from django.db.models import Q
 
 _STORY_CURSOR = re.compile(r"(\d{20})-(\d{1,19})")
+_MAX_ID = 2**63 - 1  # PostgreSQL's bigint
 
 
 class BadCursor(ValueError):
-    pass
+    """Not a page address at all (the page is a 404)."""
+
+
+class StaleCursor(LookupError):
+    """A well-formed cursor naming no row of the list (the list's own address is the answer)."""
 
 
 @dataclass(frozen=True)
@@ -33,50 +43,67 @@ class StoryCursor:
     def parse(cls, text):
         """ "20240131093000000000-42" -> StoryCursor; BadCursor when it is not one."""
         match = _STORY_CURSOR.fullmatch(text)
-        if match is None:
+        if match is None or int(match[2]) > _MAX_ID:
             raise BadCursor(f"{text!r} is not a page address")
         try:
             moment = datetime.strptime(match[1], "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
         except ValueError:
             raise BadCursor(f"{text!r} is not a page address") from None
-        return cls(moment, int(match[2]))
+        cursor = cls(moment, int(match[2]))
+        if str(cursor) != text:  # "0042" for 42: one spelling per address
+            raise BadCursor(f"{text!r} is not a page address")
+        return cursor
 
 
 def seek_stories(queryset, cursor, backwards=False, *, pk="pk"):
-    """Newest first, after ``cursor``; or, ``backwards``, oldest first, before it."""
+    """Newest first, from ``cursor`` on; or, ``backwards``, oldest first, up to it.
+
+    The cursor's own row comes first, so that KeysetPage can check it is in the list.
+    """
     if backwards:
         ordering = ["published_at", pk]
         if cursor is not None:
             queryset = queryset.filter(
                 Q(published_at__gte=cursor.published_at)
-                & (Q(published_at__gt=cursor.published_at) | Q(**{f"{pk}__gt": cursor.pk}))
+                & (Q(published_at__gt=cursor.published_at) | Q(**{f"{pk}__gte": cursor.pk}))
             )
     else:
         ordering = ["-published_at", f"-{pk}"]
         if cursor is not None:
             queryset = queryset.filter(
                 Q(published_at__lte=cursor.published_at)
-                & (Q(published_at__lt=cursor.published_at) | Q(**{f"{pk}__lt": cursor.pk}))
+                & (Q(published_at__lt=cursor.published_at) | Q(**{f"{pk}__lte": cursor.pk}))
             )
     return queryset.order_by(*ordering)
 
 
 def seek_by(queryset, field, cursor, backwards=False):
-    """Ordered by a unique ``field``, after ``cursor``; or, ``backwards``, before it."""
+    """Ordered by a unique ``field``, from ``cursor`` on; or, ``backwards``, up to it."""
     if cursor is not None:
-        queryset = queryset.filter(**{f"{field}__{'lt' if backwards else 'gt'}": cursor})
+        queryset = queryset.filter(**{f"{field}__{'lte' if backwards else 'gte'}": cursor})
     return queryset.order_by(f"-{field}" if backwards else field)
+
+
+def rows_to_read(size):
+    """Rows a page reads: the cursor's own, the page, and one to see what follows."""
+    return size + 2
 
 
 class KeysetPage:
     """One page of ``rows``, fetched with one row more than ``size`` to see what follows.
 
     ``rows`` come in reading order, or reversed when the page was asked for
-    ``backwards`` (from the page after it). ``key(row)`` is a row's cursor.
+    ``backwards`` (from the page after it), the cursor's own row first (see
+    ``seek_stories``). ``key(row)`` is a row's cursor. StaleCursor when the
+    cursor's row is not there.
     """
 
     def __init__(self, rows, *, size, cursor, backwards, key):
         rows = list(rows)
+        if cursor is not None:
+            if not rows or key(rows[0]) != cursor:
+                raise StaleCursor(cursor)
+            rows = rows[1:]
         more = len(rows) > size
         rows = rows[:size]
         if backwards:

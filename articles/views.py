@@ -19,11 +19,20 @@ from articles.models import (
 from articles.pagination import (
     BadCursor,
     KeysetPage,
+    StaleCursor,
     StoryCursor,
     page_request,
+    rows_to_read,
     seek_by,
     seek_stories,
 )
+
+
+def absolute_url(request, url):
+    """``url`` on the site's public address (SITE_URL), or on the request's in development."""
+    if settings.SITE_URL:
+        return settings.SITE_URL + url
+    return request.build_absolute_uri(url)
 
 
 def alternates(request, urls):
@@ -43,7 +52,7 @@ def alternates(request, urls):
                 "code": code,
                 "name": info["name_local"],
                 "url": url,
-                "absolute_url": request.build_absolute_uri(url) if url else None,
+                "absolute_url": absolute_url(request, url) if url else None,
                 "home_url": reverse_in(code, "articles:article-list"),
                 "current": code == current,
             }
@@ -74,7 +83,13 @@ class KeysetListView(TemplateView):
             cursor, backwards = page_request(request.GET, self.parse_cursor)
         except BadCursor as error:
             raise Http404(str(error)) from None
-        self.page = self.get_page(cursor, backwards, self.paginate_by or settings.ARTICLES_PER_PAGE)
+        try:
+            self.page = self.get_page(
+                cursor, backwards, self.paginate_by or settings.ARTICLES_PER_PAGE
+            )
+        except StaleCursor:
+            # A story since unpublished, or a made-up address: the list from its start.
+            return redirect(request.path)
         if self.page.is_first and cursor is not None:
             # Back at the newest: the list's own address, not a cursor near it.
             return redirect(request.path)
@@ -88,7 +103,7 @@ class KeysetListView(TemplateView):
 
 def story_page(cursor, backwards, size, queryset):
     """A page of ``queryset`` (stories, newest first) from one index-ordered read."""
-    rows = seek_stories(queryset, cursor, backwards)[: size + 1]
+    rows = seek_stories(queryset, cursor, backwards)[: rows_to_read(size)]
     return KeysetPage(
         rows,
         size=size,
@@ -157,7 +172,7 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            canonical_url=self.request.build_absolute_uri(self.request.path),
+            canonical_url=absolute_url(self.request, self.request.path),
             alternates=alternates(self.request, dict(self.object.translations())),
             **kwargs,
         )
@@ -176,11 +191,19 @@ class TagListView(KeysetListView):
     def get_page(self, cursor, backwards, size):
         language = translation.get_language()
         slug = build_localized_fieldname("slug", language)
-        tags = seek_by(Tag.objects.in_use(language), slug, cursor, backwards)[: size + 1]
+        tags = list(
+            seek_by(Tag.objects.in_use(language), slug, cursor, backwards)[: rows_to_read(size)]
+        )
         page = KeysetPage(
             tags, size=size, cursor=cursor, backwards=backwards, key=lambda t: getattr(t, slug)
         )
-        page.object_list = Tag.with_story_counts(page.object_list, language)
+        # The cursor's tag must be readable too (not only scheduled), or the address
+        # would tell whether an embargoed topic exists.
+        named = [tags[0]] if cursor is not None else []
+        counted = Tag.with_story_counts(page.object_list + named, language)
+        if named and named[0] not in counted:
+            raise StaleCursor(cursor)
+        page.object_list = counted[: len(counted) - len(named)]
         cache.depends_on(self.request, cache.TAGS)
         return page
 
@@ -200,8 +223,11 @@ class TagDetailView(KeysetListView):
         if parsed is None:
             raise Http404("Tags are combined with “+” or “,”, not both, and at most five.")
         self.operator, slugs = parsed
-        self.tags = Tag.objects.for_slugs(slugs, translation.get_language())
-        if self.tags is None:
+        language = translation.get_language()
+        self.tags = Tag.objects.for_slugs(slugs, language)
+        # A tag of drafts and scheduled stories only is no page yet: its name would
+        # tell an embargoed story's topic. Checked before any redirect, for the same reason.
+        if self.tags is None or any(language not in tag.readable_languages for tag in self.tags):
             raise Http404("No such tag.")
         # Another language's slug, or a tag named twice: one address per page.
         canonical = Tag.combination_url(self.tags, self.operator)
@@ -211,7 +237,7 @@ class TagDetailView(KeysetListView):
 
     def get_page(self, cursor, backwards, size):
         keys = TaggedArticle.objects.story_keys(
-            self.tags, self.operator, cursor=cursor, backwards=backwards, limit=size + 1
+            self.tags, self.operator, cursor=cursor, backwards=backwards, limit=rows_to_read(size)
         )
         page = KeysetPage(
             keys, size=size, cursor=cursor, backwards=backwards, key=lambda k: StoryCursor(*k)
@@ -236,6 +262,7 @@ class TagDetailView(KeysetListView):
                 {
                     code: Tag.combination_url(self.tags, self.operator, code)
                     for code in language_codes()
+                    if all(code in tag.readable_languages for tag in self.tags)
                 },
             ),
             **kwargs,

@@ -35,6 +35,7 @@ def production_env(database_url, static_root):
         DATABASE_URL=database_url,
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SITE_URL="http://127.0.0.1",
         DJANGO_SECURE_COOKIES="false",
         DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_SETTINGS_MODULE="newsroom.settings",

@@ -50,6 +50,41 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+
+def site_url(value):
+    """The public address, "https://news.example.org": scheme and host, no path."""
+    from urllib.parse import urlsplit
+
+    from django.http.request import split_domain_port, validate_host
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ImproperlyConfigured(
+            f"DJANGO_SITE_URL must be a scheme and a host, like https://news.example.org, "
+            f"not {value!r}."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ImproperlyConfigured(f"DJANGO_SITE_URL must have no query or login: {value!r}.")
+    host, _port = split_domain_port(parts.netloc)
+    if not validate_host(host, ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            f"DJANGO_SITE_URL's host {host!r} is not in DJANGO_ALLOWED_HOSTS."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The site's public address. Canonical and hreflang links and the page cache's keys
+# are made from it, never from the Host a client sends (which would let anyone fill the
+# cache, or put their own host into cached pages). Development may leave it empty.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "").strip()
+if SITE_URL:
+    SITE_URL = site_url(SITE_URL)
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_SITE_URL (the public address, like https://news.example.org) must be set "
+        "when DJANGO_DEBUG is off."
+    )
+
 INSTALLED_APPS = [
     # modeltranslation must come before the admin to patch its forms.
     "modeltranslation",
@@ -58,6 +93,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver serves static files through whitenoise too, as
+    # make serve does, instead of Django's development view.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "taggit",
@@ -66,13 +104,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request no page can answer (NUL characters, too many parameters) stops here.
+    "newsroom.middleware.RequestEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files from the application, before any middleware that
     # reads the session or the database (see "Serving in production" in the README).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's locale and common middleware, made safe against "/EN/" and slash-less forms.
+    "newsroom.middleware.LocaleMiddleware",
+    "newsroom.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -115,6 +115,8 @@ def servers(postgres_pair):
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        # Both servers make the same pages: one public address, whichever answers.
+        DJANGO_SITE_URL="http://127.0.0.1",
         DJANGO_SECURE_COOKIES="false",
         DJANGO_STATIC_ROOT=static_root,
         DATABASE_URL=postgres_pair[0],

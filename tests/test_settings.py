@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
 # Variables the settings read besides DJANGO_*: a test sets the ones it is about.
@@ -60,7 +62,10 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 def test_production_refuses_the_embedded_development_database():
     result = load_settings(
-        DJANGO_DEBUG="false", DJANGO_SECRET_KEY="s" * 50, DJANGO_ALLOWED_HOSTS="example.org"
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="s" * 50,
+        DJANGO_ALLOWED_HOSTS="example.org",
+        DJANGO_SITE_URL="https://example.org",
     )
     assert result.returncode != 0
     assert "DATABASE_URL must be set" in result.stderr
@@ -71,6 +76,7 @@ def test_production_starts_with_what_it_needs():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="s" * 50,
         DJANGO_ALLOWED_HOSTS="news.example.org, www.example.org",
+        DJANGO_SITE_URL="https://news.example.org",
         DATABASE_URL=DATABASE_URL,
     )
     assert result.returncode == 0, result.stderr
@@ -87,6 +93,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "s" * 50,
     "DJANGO_ALLOWED_HOSTS": "news.example.org",
+    "DJANGO_SITE_URL": "https://news.example.org",
     "DATABASE_URL": DATABASE_URL,
 }
 REPLICA_URL = "postgres://newsroom@replica.example.org:5432/newsroom"
@@ -235,3 +242,34 @@ def test_a_production_configuration_behind_https_passes_the_deployment_checks():
         DJANGO_SECURE_HSTS_PRELOAD="true",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_address():
+    result = load_settings(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="s" * 50,
+        DJANGO_ALLOWED_HOSTS="news.example.org",
+        DATABASE_URL=DATABASE_URL,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SITE_URL (the public address" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("news.example.org", "must be a scheme and a host"),
+        ("ftp://news.example.org", "must be a scheme and a host"),
+        ("https://news.example.org/fr/", "must be a scheme and a host"),
+        ("https://other.example.org", "'other.example.org' is not in DJANGO_ALLOWED_HOSTS"),
+    ],
+)
+def test_a_public_address_that_is_not_one_is_refused_by_name(value, problem):
+    result = load_settings(**{**PRODUCTION, "DJANGO_SITE_URL": value})
+    assert result.returncode != 0
+    assert problem in result.stderr
+
+
+def test_the_public_address_keeps_its_port_and_loses_a_trailing_slash():
+    environment = {**PRODUCTION, "DJANGO_SITE_URL": "https://news.example.org:8443/"}
+    assert setting("SITE_URL", **environment) == "https://news.example.org:8443"

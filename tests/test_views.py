@@ -1,13 +1,14 @@
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from articles.models import Tag
+from articles.models import Article, Tag
+from articles.pagination import StoryCursor
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -272,9 +273,17 @@ def test_tag_page_lists_readable_stories_with_the_tag(client, russia):
     assert list(response.context["object_list"]) == [tagged]
 
 
+def in_both_languages(*tags):
+    """A published story in French and English carrying ``tags``: their pages exist."""
+    return ArticleFactory(tags=list(tags), english=True)
+
+
 def test_draft_is_not_listed_on_tag_page(client, russia):
-    ArticleFactory(tags=[russia], draft=True)
-    assert list(client.get("/fr/etiquettes/russie/").context["object_list"]) == []
+    in_both_languages(russia)
+    draft = ArticleFactory(tags=[russia], draft=True)
+    listed = list(client.get("/fr/etiquettes/russie/").context["object_list"])
+    assert listed
+    assert draft not in listed
 
 
 def test_english_tag_page_lists_only_translated_stories(client, russia):
@@ -311,12 +320,14 @@ def test_unknown_tag_is_404(client, russia):
 
 
 def test_english_slug_on_french_tag_page_redirects_permanently(client, russia):
+    in_both_languages(russia)
     response = client.get("/fr/etiquettes/russia/")
     assert response.status_code == 301
     assert response["Location"] == "/fr/etiquettes/russie/"
 
 
 def test_french_slugs_on_english_combination_redirect_to_english_slugs(client, russia, north_korea):
+    in_both_languages(russia, north_korea)
     response = client.get("/en/tags/russie+coree-du-nord/")
     assert response.status_code == 301
     assert response["Location"] == "/en/tags/russia+north-korea/"
@@ -501,12 +512,14 @@ def test_story_page_runs_a_fixed_number_of_queries(
 
 
 def test_a_tag_named_twice_redirects_to_the_page_of_that_tag(client, russia):
+    in_both_languages(russia)
     response = client.get("/fr/etiquettes/russie+russie/")
     assert response.status_code == 301
     assert response["Location"] == "/fr/etiquettes/russie/"
 
 
 def test_a_tag_by_both_its_slugs_redirects_to_the_page_of_that_tag(client, russia):
+    in_both_languages(russia)
     response = client.get("/en/tags/russie,russia/")
     assert response.status_code == 301
     assert response["Location"] == "/en/tags/russia/"
@@ -514,6 +527,7 @@ def test_a_tag_by_both_its_slugs_redirects_to_the_page_of_that_tag(client, russi
 
 def test_more_than_five_combined_tags_is_404(client):
     tags = TagFactory.create_batch(6)
+    in_both_languages(*tags)
     assert client.get(Tag.combination_url(tags[:5], "+")).status_code == 200
     slugs = "+".join(tag.slug_fr for tag in tags)
     assert client.get(f"/fr/etiquettes/{slugs}/").status_code == 404
@@ -529,6 +543,7 @@ def test_a_french_slug_that_is_another_tags_english_slug_means_the_french_tag(cl
 
 
 def test_combined_tag_page_heading_is_one_sentence(client, russia, north_korea):
+    in_both_languages(russia, north_korea)
     both = client.get("/fr/etiquettes/russie+coree-du-nord/").content.decode()
     either = client.get("/en/tags/russia,north-korea/").content.decode()
     assert "<h1>Russie et Corée du Nord</h1>" in both
@@ -550,3 +565,127 @@ def test_staff_preview_under_the_other_slug_is_not_a_permanent_redirect(staff_cl
     response = staff_client.get(url_in("en", "articles:article-detail", slug="la-une"))
     assert response.status_code == 302
     assert response["Location"] == article.url_for("en")
+
+
+# Embargoed topics: a tag is public only once one of its stories is readable.
+
+
+@pytest.fixture
+def embargoed():
+    """A tag carried only by a draft and a story scheduled for tomorrow."""
+    tag = TagFactory(name_fr="Fusion secrète", name_en="Secret merger")
+    ArticleFactory(tags=[tag], draft=True, english=True)
+    ArticleFactory(tags=[tag], english=True, published_at=timezone.now() + timedelta(days=1))
+    return tag
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_tag_of_unpublished_stories_only_has_no_page(client, embargoed, language):
+    response = client.get(embargoed.url_for(language))
+    assert response.status_code == 404
+    assert "Fusion secrète" not in response.content.decode()
+    assert "Secret merger" not in response.content.decode()
+
+
+@pytest.mark.parametrize("operator", ["+", ","])
+def test_a_combination_with_an_embargoed_tag_has_no_page(client, russia, embargoed, operator):
+    in_both_languages(russia, embargoed)
+    ArticleFactory(tags=[russia], english=True)
+    Article.objects.filter(tags=embargoed).unpublish()
+    for language in ("fr", "en"):
+        response = client.get(Tag.combination_url([russia, embargoed], operator, language))
+        assert response.status_code == 404
+        assert "Fusion" not in response.content.decode()
+
+
+def test_another_languages_slug_of_an_embargoed_tag_is_not_redirected(client, embargoed):
+    # A redirect would give away the tag's slug (its name) in the page's language.
+    response = client.get("/fr/etiquettes/secret-merger/")
+    assert response.status_code == 404
+    assert "fusion" not in response.get("Location", "")
+
+
+def test_an_embargoed_tag_is_on_no_public_list(client, embargoed, russia):
+    in_both_languages(russia)
+    for url in ("/fr/", "/en/", "/fr/etiquettes/", "/en/tags/", russia.url_for("fr")):
+        content = client.get(url).content.decode()
+        assert "Fusion secrète" not in content
+        assert "Secret merger" not in content
+
+
+def test_a_tag_page_exists_once_its_first_story_is_out(client, embargoed):
+    Article.objects.filter(tags=embargoed, status="published").update(
+        published_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert client.get(embargoed.url_for("fr")).status_code == 200
+    assert "Fusion secrète" in client.get("/fr/etiquettes/").content.decode()
+
+
+def test_a_tag_of_french_stories_only_has_no_english_page_nor_alternate(client, russia):
+    ArticleFactory(tags=[russia])
+    assert client.get(russia.url_for("en")).status_code == 404
+    french = links(client.get(russia.url_for("fr")))
+    assert set(french.alternates) == {"fr"}
+
+
+def test_the_tag_index_page_after_an_embargoed_tag_is_not_an_address(client, embargoed, russia):
+    in_both_languages(russia)
+    response = client.get(f"/fr/etiquettes/?after={embargoed.slug_fr}")
+    assert response.status_code == 302
+    assert response["Location"] == "/fr/etiquettes/"
+
+
+# Page addresses name a row of their list: no made-up address is a page.
+
+
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_a_cursor_naming_no_story_leads_to_the_list(client, direction):
+    story = ArticleFactory()
+    moment = story.published_at.astimezone(UTC)
+    for made_up in (
+        StoryCursor(moment, story.pk + 1000),
+        StoryCursor(moment + timedelta(microseconds=1), story.pk),
+        StoryCursor(datetime(2099, 1, 1, tzinfo=UTC), story.pk),
+    ):
+        response = client.get(f"/fr/?{direction}={made_up}")
+        assert response.status_code == 302
+        assert response["Location"] == "/fr/"
+
+
+def test_a_cursor_spelled_otherwise_is_no_address(client):
+    story = ArticleFactory()
+    cursor = str(StoryCursor(story.published_at, story.pk))
+    padded = cursor.replace("-", "-000")
+    assert client.get(f"/fr/?after={padded}").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["scheduled", "unpublished", "french only"])
+def test_a_cursor_naming_a_story_not_in_the_list_leads_to_the_list(client, kind):
+    ArticleFactory.create_batch(3, english=True)
+    story = ArticleFactory(english=kind != "french only")
+    if kind == "scheduled":
+        Article.objects.filter(pk=story.pk).update(published_at=timezone.now() + timedelta(days=1))
+    elif kind == "unpublished":
+        Article.objects.filter(pk=story.pk).unpublish()
+    story.refresh_from_db()
+    response = client.get(f"/en/?after={StoryCursor(story.published_at, story.pk)}")
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+
+
+def test_a_cursor_naming_a_story_without_the_tag_leads_to_the_tag_page(client, russia):
+    ArticleFactory.create_batch(3, tags=[russia])
+    other = ArticleFactory()
+    response = client.get(
+        f"{russia.url_for('fr')}?after={StoryCursor(other.published_at, other.pk)}"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == russia.url_for("fr")
+
+
+def test_a_cursor_of_the_list_still_pages(client, settings):
+    settings.ARTICLES_PER_PAGE = 2
+    stories = [ArticleFactory(published_at=timezone.now() - timedelta(hours=n)) for n in range(5)]
+    response = client.get(f"/fr/?after={StoryCursor(stories[1].published_at, stories[1].pk)}")
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == stories[2:4]
