@@ -150,7 +150,9 @@ elif not DEBUG and not env_bool("DJANGO_EMBEDDED_DATABASE", False):
 else:
     from newsroom.embedded_postgres import database_url
 
-    DATABASE_URL = database_url(BASE_DIR / ".pgdata")
+    DATABASE_URL = database_url(
+        Path(os.environ.get("DJANGO_EMBEDDED_DATA_DIR") or BASE_DIR / ".pgdata")
+    )
 
 # psycopg's connection pool: each worker process keeps a few connections open and
 # lends them to requests. Off, connections persist for DATABASE_CONN_MAX_AGE seconds.

@@ -1,13 +1,18 @@
 """The embedded PostgreSQL used when DATABASE_URL is not set, exercised in real processes."""
 
+import os
+import shutil
+import signal
 import subprocess
 import sys
-from pathlib import Path
+import time
+import urllib.request
 
+import psutil
 import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import ROOT, free_port, wait_for
 
 HOLD = """
 import sys
@@ -82,3 +87,136 @@ def test_server_is_shared_by_processes_stopped_after_the_last_and_keeps_its_data
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regclass('kept')").fetchone()[0] == "kept"
     third.communicate("\n", timeout=60)
+
+
+# Whatever a killed run left behind, the README's commands start, and stop their server.
+
+
+def make(target, data_dir, port=None, **extra):
+    """`make <target>` on the embedded server in ``data_dir``, in its own process group."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTEST_ADDOPTS")},
+        "DJANGO_EMBEDDED_DATA_DIR": str(data_dir),
+        "PORT": str(port or free_port()),
+        **extra,
+    }
+    return subprocess.Popen(
+        [shutil.which("make") or "make", target],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def serve_then_stop(target, data_dir, stop=signal.SIGINT, **extra):
+    """Start ``target``, check it serves the site, stop it with ``stop``: the postmaster's pid."""
+    port = free_port()
+    process = make(target, data_dir, port, **extra)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/fr/", process, timeout=240)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/", timeout=30) as page:  # noqa: S310
+            assert page.status == 200
+        running = postmaster_pid(data_dir)
+        assert running is not None
+    finally:
+        os.killpg(process.pid, stop)
+        output, _ = process.communicate(timeout=120)
+    return running, output
+
+
+def assert_stopped(data_dir, pid):
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the embedded server was left running"
+        time.sleep(0.2)
+    assert postmaster_pid(data_dir) is None
+
+
+@pytest.fixture(scope="module")
+def prepared_dir(tmp_path_factory):
+    """A data directory `make run` has prepared once (migrated, demo loaded), then stopped."""
+    path = tmp_path_factory.mktemp("leftovers") / "pgdata"
+    pid, output = serve_then_stop("run", path)
+    assert_stopped(path, pid)
+    yield path
+    stop_server(path)
+
+
+def stop_server(path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pgserver,sys; pgserver.get_server(sys.argv[1]).cleanup()",
+            path,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def holder_killed(data_dir, kill_server=False):
+    """A process that used the server, killed with SIGKILL (and the server too, if asked)."""
+    holder = python("", data_dir)
+    holder.stdout.readline()
+    server = postmaster_pid(data_dir)
+    if kill_server:
+        os.kill(server, signal.SIGKILL)
+    holder.kill()
+    holder.wait(timeout=30)
+    if kill_server:
+        while psutil.pid_exists(server) and psutil.Process(server).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.1)
+    return holder.pid
+
+
+LEFTOVERS = {
+    "an empty process list": lambda d: (d / ".handle_pids.json").write_text(""),
+    "a corrupt process list": lambda d: (d / ".handle_pids.json").write_text('[41, "x'),
+    "dead process ids and a server still running": lambda d: holder_killed(d),
+    "a killed server, its pid file and socket": lambda d: holder_killed(d, kill_server=True),
+}
+
+
+@pytest.mark.parametrize("leftover", LEFTOVERS)
+def test_make_run_starts_after_a_killed_run_and_stops_its_server(prepared_dir, leftover):
+    LEFTOVERS[leftover](prepared_dir)
+    pid, output = serve_then_stop("run", prepared_dir)
+    assert "JSONDecodeError" not in output
+    assert_stopped(prepared_dir, pid)
+
+
+def test_make_run_stopped_with_sigterm_stops_its_server(prepared_dir):
+    pid, _ = serve_then_stop("run", prepared_dir, stop=signal.SIGTERM)
+    assert_stopped(prepared_dir, pid)
+    # And the next run starts as usual.
+    pid, _ = serve_then_stop("run", prepared_dir)
+    assert_stopped(prepared_dir, pid)
+
+
+def test_make_serve_starts_after_a_killed_run_and_stops_its_server(prepared_dir, tmp_path):
+    LEFTOVERS["dead process ids and a server still running"](prepared_dir)
+    (prepared_dir / ".handle_pids.json").write_text("")
+    pid, _ = serve_then_stop(
+        "serve", prepared_dir, WEB_CONCURRENCY="1", DJANGO_STATIC_ROOT=str(tmp_path / "static")
+    )
+    assert_stopped(prepared_dir, pid)
+
+
+def test_make_test_starts_after_a_killed_run_and_stops_its_server(prepared_dir):
+    holder_killed(prepared_dir, kill_server=True)
+    (prepared_dir / ".handle_pids.json").write_text("[")
+    tests = make(
+        "test",
+        prepared_dir,
+        PYTEST_ADDOPTS="-p no:cacheprovider tests/test_models.py -k test_draft_is_not_published",
+    )
+    output, _ = tests.communicate(timeout=300)
+    assert tests.returncode == 0, output
+    assert " passed" in output
+    assert postmaster_pid(prepared_dir) is None
