@@ -4,7 +4,7 @@ import os
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -217,3 +217,63 @@ def test_pages_are_cached_again_once_a_scheduled_story_is_out(client, page_cache
         ArticleFactory(published_at=timezone.now() + timedelta(seconds=1))
     time.sleep(1.5)
     warm(client, ["/fr/"])
+
+
+# No client can skip the cache or fill it at will.
+
+
+def page_entries():
+    """The keys of the pages kept in the cache, whichever backend holds them."""
+    pattern = cache.make_key("pages:page:*")
+    if hasattr(cache, "_cache") and hasattr(cache._cache, "get_client"):  # Redis
+        return set(cache._cache.get_client().keys(pattern))
+    return {key for key in cache._cache if ":pages:page:" in key}
+
+
+def test_a_made_up_session_cookie_is_served_from_the_cache(client, page_cache, newsroom):
+    warm(client, ["/fr/"])
+    client.cookies["sessionid"] = "junk" * 8
+    assert client.get("/fr/")["X-Page-Cache"] == "hit"
+
+
+def test_a_signed_out_session_is_served_from_the_cache(client, page_cache, newsroom, staff):
+    warm(client, ["/fr/"])
+    client.force_login(staff)
+    client.logout()
+    client.cookies["sessionid"] = "abcdefghijklmnopqrstuvwxyz012345"
+    assert client.get("/fr/")["X-Page-Cache"] == "hit"
+
+
+def test_pages_are_kept_under_the_public_address_whatever_host_is_sent(
+    client, page_cache, newsroom, settings
+):
+    settings.SITE_URL = "https://news.example.org"
+    settings.ALLOWED_HOSTS = ["news.example.org", "127.0.0.1", "testserver"]
+    warm(client, ["/fr/"])
+    for host in ("127.0.0.1:8000", "127.0.0.1:65535", "news.example.org"):
+        response = client.get("/fr/", HTTP_HOST=host)
+        assert response["X-Page-Cache"] == "hit"
+        content = response.content.decode()
+        assert 'href="https://news.example.org/en/"' in content
+        assert "127.0.0.1" not in content
+
+
+def test_one_clients_junk_requests_add_no_page_to_the_cache(client, page_cache, newsroom, settings):
+    settings.SITE_URL = "http://testserver"
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
+    story = newsroom["old"]
+    real_cursor = f"{story.published_at.astimezone(UTC):%Y%m%d%H%M%S%f}-{story.pk}"
+    client.get("/fr/")
+    kept = page_entries()
+    assert len(kept) == 1
+    for number in range(60):
+        client.cookies["sessionid"] = f"junk{number:04d}" * 4
+        client.get("/fr/")
+        del client.cookies["sessionid"]
+        client.get(f"/fr/?after=20990101000000000000-{number}")
+        client.get(f"/fr/?before=2024010100000000000{number % 10}-{number}")
+        client.get(f"/fr/?after={real_cursor.replace('-', '-0' * (1 + number % 5))}")
+        client.get(f"/fr/?utm_source=n{number}&after=&x={number}")
+        client.get(f"/fr/?after=a&after=b{number}")
+        client.get("/fr/", HTTP_HOST=f"127.0.0.1:{10000 + number}")
+    assert page_entries() == kept
