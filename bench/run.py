@@ -23,7 +23,6 @@ import platform
 import sys
 import tempfile
 import time
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,10 +56,12 @@ def bench_database_url(scale):
         parts = urlsplit(url)
         create_database(parts._replace(path="/postgres").geturl(), name)
         return parts._replace(path=f"/{name}").geturl()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs, when XDG_RUNTIME_DIR is unset
-        import pgserver
-    _embedded_server = pgserver.get_server(BASE_DIR / ".pgdata", cleanup_mode="stop")
+    from newsroom.embedded_postgres import server
+
+    # Repaired first if a killed run left its state behind (see newsroom/embedded_postgres.py).
+    _embedded_server = server(
+        Path(os.environ.get("DJANGO_EMBEDDED_DATA_DIR") or BASE_DIR / ".pgdata")
+    )
     create_database(_embedded_server.get_uri("postgres"), name)
     return _embedded_server.get_uri(name)
 

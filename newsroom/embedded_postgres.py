@@ -108,7 +108,8 @@ def _stop_on_sigterm():
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def database_url(data_dir: Path) -> str:
+def server(data_dir: Path):
+    """pgserver's handle on the server of ``data_dir``, started if needed, after ``repair``."""
     try:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); /tmp is fine.
@@ -121,23 +122,29 @@ def database_url(data_dir: Path) -> str:
             f"wheels for Python 3.9 to 3.12) is not installed for Python {sys.version.split()[0]}. "
             "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://user@127.0.0.1:5432/newsroom."
         ) from error
-    import psycopg
-    from psycopg import sql
-
     data_dir = Path(data_dir).expanduser().resolve()
     if data_dir.is_dir():
         with PostgresServer._lock:
             repair(data_dir)
     _stop_on_sigterm()
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    handle = pgserver.get_server(data_dir, cleanup_mode="stop")
     # Exit handlers run last registered first: this one, before pgserver's, forgets
     # processes that died without theirs (runserver's reloader SIGKILLs its child when
     # stopped), so that the last live process still stops the server.
     atexit.register(_forget_the_dead, data_dir, PostgresServer._lock)
-    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+    return handle
+
+
+def database_url(data_dir: Path) -> str:
+    """The newsroom database's URL on the embedded server of ``data_dir`` (created if missing)."""
+    import psycopg
+    from psycopg import sql
+
+    handle = server(data_dir)
+    with psycopg.connect(handle.get_uri("postgres"), autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
         ).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
-    return server.get_uri(DATABASE_NAME)
+    return handle.get_uri(DATABASE_NAME)
