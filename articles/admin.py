@@ -1,5 +1,10 @@
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +17,48 @@ from articles.models import Article, Tag, TaggedArticle, language_codes, story_c
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
 # show journalists a second, useless "Tags" page.
 admin.site.unregister(TaggitTag)
+
+
+class OfferedFiltersChangeList(ChangeList):
+    """Django's changelist, filtered only as its sidebar, search box and dates offer.
+
+    Django also applies any ``field__lookup`` of the address as it comes, and many
+    fail in the database or before it (``?title_fr__regex=(``, ``?id__range=1``,
+    ``?updated_at__year=99999999999``): a server error. They are refused (400)
+    instead. Its date drill-down steps past the year 9999
+    (``?published_at__year=9999``): an invalid filter, as a month 13 already is.
+    """
+
+    def get_filters(self, request):
+        try:
+            filters = super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        # What no filter took from the address (the date drill-down's own bounds are not in it).
+        unoffered = sorted(set(filters[2]) & set(self.get_filters_params()))
+        if unoffered:
+            raise DisallowedModelAdminLookup(f"Filtering by {unoffered[0]} not allowed")
+        return filters
+
+
+class OfferedFiltersOnly:
+    def get_changelist(self, request, **kwargs):
+        return OfferedFiltersChangeList
+
+
+# Django's user and group pages, with the same changelist as the newsroom's own.
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class UserAdmin(OfferedFiltersOnly, auth_admin.UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class GroupAdmin(OfferedFiltersOnly, auth_admin.GroupAdmin):
+    pass
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -78,7 +125,7 @@ class TaggedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(TabbedTranslationAdmin):
+class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     fieldsets = [
         (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
         (_("Publication"), {"fields": ["status", "published_at", "authors"]}),
@@ -160,7 +207,7 @@ class EnglishNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tag)
-class TagAdmin(TranslationAdmin):
+class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
     # Both languages side by side rather than in tabs: translating a tag means
     # reading the French name while writing the English one.
     fieldsets = [
