@@ -228,7 +228,7 @@ class TagQuerySet(models.QuerySet):
         return self.update(**counts)
 
     def with_readable_languages(self):
-        """Each tag's ``readable_languages``: those it has a story readable in now.
+        """Each tag with ``readable_<code>`` per language: whether it has a story readable now.
 
         The maintained count rules out most languages without reading a story;
         otherwise one readable link is looked for (scheduled stories do not count).
@@ -246,18 +246,13 @@ class TagQuerySet(models.QuerySet):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.
 
         A slug is looked for in ``language`` first, then in the other languages,
-        so that a link using another language's slug can be redirected. Each tag
-        has its ``readable_languages`` (see ``with_readable_languages``).
+        so that a link using another language's slug can be redirected.
         """
         languages = [language, *[code for code in language_codes() if code != language]]
         match = Q()
         for code in languages:
             match |= Q(**{f"{build_localized_fieldname('slug', code)}__in": slugs})
-        found = list(self.filter(match).with_readable_languages())
-        for tag in found:
-            tag.readable_languages = [
-                code for code in language_codes() if getattr(tag, f"readable_{code}")
-            ]
+        found = list(self.filter(match))
         by_slug = {}
         for code in languages:
             for tag in found:
@@ -416,7 +411,13 @@ class TaggedArticleQuerySet(models.QuerySet):
         return dict(rows)
 
     def story_keys(self, tags, operator, *, cursor=None, backwards=False, limit, language=None):
-        """(published_at, story id) of the newest readable stories with ``tags``.
+        """(keys, readable): the newest readable stories with ``tags``, and the tags that have one.
+
+        ``keys`` are (published_at, story id), newest first (oldest first
+        ``backwards``); ``readable`` is the set of ids of ``tags`` that carry at
+        least one story readable in ``language`` now, whatever the cursor: a tag
+        of embargoed stories only has no page. Both come from one statement: each
+        tag's newest readable link is read beside the page (one index entry each).
 
         With ``+`` the rarest tag is read in index order and each story is checked
         for the other tags; with ``,`` each tag is read in index order and the
@@ -442,19 +443,24 @@ class TaggedArticleQuerySet(models.QuerySet):
             parts = [links]
         else:
             parts = [readable.filter(tag=tag) for tag in tags]
-        parts = [
-            seek_stories(part, cursor, backwards, pk="content_object_id").values_list(
-                "published_at", "content_object_id"
-            )[:limit]
+        page_parts = [
+            seek_stories(part, cursor, backwards, pk="content_object_id")
+            .annotate(probe=Value(0, output_field=models.BigIntegerField()))
+            .values_list("published_at", "content_object_id", "probe")[:limit]
             for part in parts
         ]
-        if len(parts) == 1:
-            return list(parts[0])
-        merged = parts[0].union(*parts[1:])
-        ordering = ["published_at", "content_object_id"]
-        if not backwards:
-            ordering = [f"-{field}" for field in ordering]
-        return list(merged.order_by(*ordering)[:limit])
+        probes = [
+            seek_stories(readable.filter(tag=tag), None, pk="content_object_id")
+            .annotate(probe=Value(tag.pk, output_field=models.BigIntegerField()))
+            .values_list("published_at", "content_object_id", "probe")[:1]
+            for tag in tags
+        ]
+        rows = list(page_parts[0].union(*page_parts[1:], *probes))
+        keys = sorted(
+            {(published_at, pk) for published_at, pk, probe in rows if probe == 0},
+            reverse=not backwards,
+        )
+        return keys[:limit], {probe for _at, _pk, probe in rows if probe != 0}
 
 
 class TaggedArticle(TaggedItemBase):
@@ -544,7 +550,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def unpublish(self):
-        return self._update_stories(status=Article.Status.DRAFT, updated_at=Now())
+        return self._update_stories(status=Article.Status.UNPUBLISHED, updated_at=Now())
 
     def _update_stories(self, **changes):
         """update(), which sends no signals, and the page cache told which stories changed."""
@@ -559,8 +565,10 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        REVIEW = "review", _("Ready for review")
+        REVIEW = "review", _("Submitted for review")
+        SENT_BACK = "sent_back", _("Sent back")
         PUBLISHED = "published", _("Published")
+        UNPUBLISHED = "unpublished", _("Unpublished")
 
     REQUIRED_PER_LANGUAGE = REQUIRED_PER_LANGUAGE
     was_published = False  # as loaded from the database; see from_db()
@@ -613,7 +621,10 @@ class Article(models.Model):
         max_length=20,
         choices=Status.choices,
         default=Status.DRAFT,
-        help_text=_("Only published stories are shown to readers."),
+        help_text=_(
+            "Only published stories are shown to readers. A journalist submits a story for "
+            "review; an editor publishes it or sends it back."
+        ),
     )
     published_at = models.DateTimeField(
         _("publication time"),
@@ -654,6 +665,16 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         constraints = unique_per_language("article", "slug")
         indexes = readable_per_language("article")
+        # The roles of articles.workflow are made of these (and Django's own add/change/...).
+        permissions = [
+            ("publish_article", _("Can publish, schedule, unpublish and send back stories")),
+            ("change_others_article", _("Can edit other people’s stories")),
+            ("reassign_article", _("Can change a story’s authors")),
+            *[
+                (f"translate_article_into_{code}", f"Can translate stories into “{code}”")
+                for code in language_codes()
+            ],
+        ]
 
     def __str__(self):
         return self.title or self.first_title() or str(_("(untitled story)"))
@@ -725,6 +746,13 @@ class Article(models.Model):
                 return title
         return ""
 
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
     def is_published(self):
         return (
             self.status == self.Status.PUBLISHED
@@ -749,3 +777,41 @@ class Article(models.Model):
     def translations(self):
         """(language, url) of every language a reader can read the story in."""
         return [(code, self.url_for(code)) for code in self.languages()]
+
+
+class StoryEvent(models.Model):
+    """One change of a story's state, for its audit trail: who, when, what, and why."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted for review")
+        SENT_BACK = "sent_back", _("Sent back")
+        PUBLISHED = "published", _("Published")
+        SCHEDULED = "scheduled", _("Scheduled")
+        UNPUBLISHED = "unpublished", _("Unpublished")
+        WITHDRAWN = "withdrawn", _("Withdrawn from review")
+        REOPENED = "reopened", _("Back to draft")
+
+    story = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="events", verbose_name=_("story")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    comment = models.TextField(
+        _("comment"), blank=True, help_text=_("Why a story was sent back, for its writer.")
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("story event")
+        verbose_name_plural = _("story events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["story", "at"], name="story_event_story_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
