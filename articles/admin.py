@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -7,12 +8,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
 
-from articles.models import Article, Tag, TaggedArticle, language_codes, story_count_field
+from articles import workflow
+from articles.models import (
+    Article,
+    StoryEvent,
+    Tag,
+    TaggedArticle,
+    language_codes,
+    story_count_field,
+)
 
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
 # show journalists a second, useless "Tags" page.
@@ -123,18 +136,72 @@ class TaggedArticleInline(admin.TabularInline):
     verbose_name = _("tag")
     verbose_name_plural = _("tags")
 
+    # Only who may change the story's text may change its tags (not a translator).
+    def has_add_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj) and super().has_add_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+# The fields of the story form, as modeltranslation names them.
+STORY_FIELDS = [
+    *[
+        build_localized_fieldname(field, code)
+        for field in workflow.TRANSLATABLE_FIELDS
+        for code in language_codes()
+    ],
+    "status",
+    "published_at",
+    "authors",
+]
+
+
+class ArticleAdminForm(forms.ModelForm):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("When sending a story back: what needs changing. Kept in its history."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if "status" in self.fields and status is not None:
+            try:
+                workflow.check_status_change(self.user, self.story, status)
+            except workflow.WorkflowError as error:
+                self.add_error("status", str(error))
+            old = self.story.status if self.story is not None else None
+            sending_back = status == Article.Status.SENT_BACK and old != status
+            if sending_back and not cleaned.get("comment", "").strip():
+                self.add_error("comment", _("Say what needs changing before sending it back."))
+        return cleaned
+
 
 @admin.register(Article)
 class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
+    form = ArticleAdminForm
     fieldsets = [
         (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
-        (_("Publication"), {"fields": ["status", "published_at", "authors"]}),
+        (_("Publication"), {"fields": ["status", "comment", "published_at", "authors"]}),
+        (_("History"), {"fields": ["history"]}),
     ]
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
     inlines = [TaggedArticleInline]
-    list_display = ["headline", "status", "published_at", "online", "in_english", "updated_at"]
+    list_display = ["headline", "state", "published_at", "online", "in_english", "updated_at"]
     list_filter = ["status", TagFilter, EnglishTranslationFilter]
     search_fields = ["title_fr", "title_en"]
     search_help_text = _("Searches the French and English headlines.")
@@ -145,6 +212,94 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     def headline(self, article):
         # The active language's title, or the other one for a story not yet translated.
         return str(article)
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, article):
+        if article.is_scheduled():
+            return _("Scheduled")
+        return article.get_status_display()
+
+    # What each role may do: articles.workflow decides, for every path into the form.
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return workflow.can_change(request.user, obj)
+
+    def has_publish_permission(self, request):
+        return workflow.is_editor(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
+        return [field for field in STORY_FIELDS if field not in editable] + ["history"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # A story being written has no history yet.
+        return (
+            fieldsets
+            if obj is not None
+            else [f for f in fieldsets if "history" not in f[1]["fields"]]
+        )
+
+    @admin.display(description=_("Changes of state"))
+    def history(self, article):
+        """The audit trail: every change of state, with who, when and why."""
+        events = article.events.select_related("user") if article.pk else []
+        if not events:
+            return _("None yet.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} — {}, {}{}</li>",
+                (
+                    (
+                        date_format(timezone.localtime(event.at), "DATETIME_FORMAT"),
+                        event.get_kind_display(),
+                        (event.user.get_full_name() or event.user.get_username())
+                        if event.user
+                        else _("someone since removed"),
+                        format_html(": “{}”", event.comment) if event.comment else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
+    def get_prepopulated_fields(self, request, obj=None):
+        editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
+        return {
+            field: sources
+            for field, sources in super().get_prepopulated_fields(request, obj).items()
+            if field in editable and all(source in editable for source in sources)
+        }
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user, form.story = request.user, obj
+        if "status" in form.base_fields:
+            allowed = workflow.allowed_statuses(request.user, obj)
+            field = form.base_fields["status"]
+            # Only what this person may choose is offered; clean() refuses anything else.
+            field.widget.choices = [(v, label) for v, label in field.choices if v in allowed]
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # From the database: the form holds no status when it is not the user's to change.
+        old_status = (
+            Article.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        workflow.record(obj, request.user, old_status, form.cleaned_data.get("comment", ""))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not form.instance.authors.exists():
+            # A new story is signed by whoever wrote it, until an editor says otherwise.
+            form.instance.authors.add(request.user)
 
     @admin.display(description=_("online"), boolean=True)
     def online(self, article):
@@ -158,9 +313,13 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         # None for a story with neither language written yet: the link is then hidden.
         return article.get_absolute_url()
 
-    @admin.action(description=_("Publish the selected stories"), permissions=["change"])
+    @admin.action(description=_("Publish the selected stories"), permissions=["publish"])
     def publish(self, request, queryset):
-        count = queryset.exclude(status=Article.Status.PUBLISHED).publish()
+        workflow.check_bulk(request.user)
+        stories = queryset.exclude(status=Article.Status.PUBLISHED)
+        pks = list(stories.values_list("pk", flat=True))
+        count = stories.publish()
+        workflow.record_bulk(pks, request.user, StoryEvent.Kind.PUBLISHED)
         self.message_user(
             request,
             ngettext("%(count)d story was published.", "%(count)d stories were published.", count)
@@ -168,14 +327,18 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Unpublish the selected stories"), permissions=["change"])
+    @admin.action(description=_("Unpublish the selected stories"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        count = queryset.exclude(status=Article.Status.DRAFT).unpublish()
+        workflow.check_bulk(request.user)
+        stories = queryset.filter(status=Article.Status.PUBLISHED)
+        pks = list(stories.values_list("pk", flat=True))
+        count = stories.unpublish()
+        workflow.record_bulk(pks, request.user, StoryEvent.Kind.UNPUBLISHED)
         self.message_user(
             request,
             ngettext(
-                "%(count)d story was taken offline and is a draft again.",
-                "%(count)d stories were taken offline and are drafts again.",
+                "%(count)d story was taken offline.",
+                "%(count)d stories were taken offline.",
                 count,
             )
             % {"count": count},
@@ -221,6 +384,29 @@ class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
     search_fields = ["name_fr", "name_en"]
     search_help_text = _("Finds tags with words starting like yours, in French or English.")
     ordering = ["name_fr"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A translator names existing tags in their own languages only."""
+        user = request.user
+        if obj is None or workflow.is_editor(user) or user.has_perm(workflow.EDIT_OTHERS):
+            return []
+        languages = workflow.translation_languages(user)
+        if not languages:
+            return []  # a journalist: the page is read-only for them anyway
+        return [
+            build_localized_fieldname(field, code)
+            for field in ("name", "slug")
+            for code in language_codes()
+            if code not in languages
+        ]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        readonly = set(self.get_readonly_fields(request, obj))
+        return {
+            field: sources
+            for field, sources in super().get_prepopulated_fields(request, obj).items()
+            if field not in readonly and not readonly & set(sources)
+        }
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

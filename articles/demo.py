@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from django.contrib.auth import get_permission_codename, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from articles.models import Article, Tag, TaggedArticle
+from articles import workflow
+from articles.models import Article, Tag
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_newsroom.json"
 
@@ -34,10 +33,13 @@ DEMO_EDITOR_PASSWORD = "newsroom-demo"  # noqa: S105
 DEMO_EDITOR_FIRST_NAME = "Claire"
 DEMO_EDITOR_LAST_NAME = "Morel"
 
-# Stored as data, like a tag name: the admin lists groups by this name.
-EDITORS_GROUP = "Editors"
-EDITOR_MODELS = (Article, Tag, TaggedArticle)
-EDITOR_ACTIONS = ("add", "change", "delete", "view")
+# One account per role of articles.workflow besides the editor, so that a newcomer can
+# try each workplace: (username, first name, last name, role group).
+DEMO_ROLE_ACCOUNTS = [
+    ("chief", "Hélène", "Garnier", workflow.EDITORS_IN_CHIEF),
+    ("journalist", "Yanis", "Haddad", workflow.JOURNALISTS),
+    ("translator", "Emma", "Walsh", workflow.translators("en")),
+]
 
 TRANSLATED_FIELDS = ("title", "standfirst", "body")
 
@@ -89,44 +91,40 @@ def read_demo_data(path=None):
 
 
 def ensure_demo_editor():
-    """The demo editor, staff but not superuser, in the Editors group; and whether it is new."""
-    group, _created = Group.objects.get_or_create(name=EDITORS_GROUP)
-    group.permissions.add(*editor_permissions())
-    User = get_user_model()
-    editor = User.objects.filter(username=DEMO_EDITOR_USERNAME).first()
-    created = editor is None
-    if created:
-        editor = User(
-            username=DEMO_EDITOR_USERNAME,
-            first_name=DEMO_EDITOR_FIRST_NAME,
-            last_name=DEMO_EDITOR_LAST_NAME,
-            email=f"{DEMO_EDITOR_USERNAME}@example.org",
-            is_staff=True,
-        )
-        editor.set_password(DEMO_EDITOR_PASSWORD)
-        editor.save()
-    elif not editor.is_staff or editor.is_superuser:
-        editor.is_staff, editor.is_superuser = True, False
-        editor.save(update_fields=["is_staff", "is_superuser"])
-    editor.groups.add(group)
+    """The demo editor, staff but not superuser, in the editors' role; and whether it is new.
+
+    The other roles' demo accounts are made alongside (see DEMO_ROLE_ACCOUNTS).
+    """
+    workflow.ensure_roles()  # made by migration 0006; again here after a test's flush
+    editor, created = _demo_account(
+        DEMO_EDITOR_USERNAME, DEMO_EDITOR_FIRST_NAME, DEMO_EDITOR_LAST_NAME, workflow.EDITORS
+    )
+    for username, first_name, last_name, role in DEMO_ROLE_ACCOUNTS:
+        _demo_account(username, first_name, last_name, role)
     return editor, created
 
 
-def editor_permissions():
-    """Add, change, delete and view on stories, tags and the tags of stories.
-
-    Plus viewing users: the byline's author picker searches them.
-    """
-    user_model = get_user_model()
-    wanted = Q(
-        content_type=ContentType.objects.get_for_model(user_model),
-        codename=get_permission_codename("view", user_model._meta),
-    )
-    for model, content_type in ContentType.objects.get_for_models(*EDITOR_MODELS).items():
-        for action in EDITOR_ACTIONS:
-            codename = get_permission_codename(action, model._meta)
-            wanted |= Q(content_type=content_type, codename=codename)
-    return Permission.objects.filter(wanted)
+def _demo_account(username, first_name, last_name, role):
+    """A staff account in ``role`` (a group made by migration 0006); and whether it is new."""
+    group = Group.objects.get(name=role)
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{username}@example.org",
+            is_staff=True,
+        )
+        user.set_password(DEMO_EDITOR_PASSWORD)
+        user.save()
+    elif not user.is_staff or user.is_superuser:
+        user.is_staff, user.is_superuser = True, False
+        user.save(update_fields=["is_staff", "is_superuser"])
+    user.groups.add(group)
+    return user, created
 
 
 def _load(data, editor, path):

@@ -205,13 +205,13 @@ def test_publish_action_counts_only_stories_that_changed(staff_client):
     assert messages_of(response) == ["1 story was published."]
 
 
-def test_unpublish_action_turns_published_stories_into_drafts(staff_client):
+def test_unpublish_action_takes_published_stories_offline(staff_client):
     published = ArticleFactory()
     response = run_action(staff_client, "unpublish", [published])
     published.refresh_from_db()
-    assert published.status == Article.Status.DRAFT
+    assert published.status == Article.Status.UNPUBLISHED
     assert not published.is_published()
-    assert messages_of(response) == ["1 story was taken offline and is a draft again."]
+    assert messages_of(response) == ["1 story was taken offline."]
 
 
 def messages_of(response):

@@ -10,10 +10,11 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from articles import workflow
 from articles.demo import (
     DEMO_EDITOR_PASSWORD,
     DEMO_EDITOR_USERNAME,
-    EDITORS_GROUP,
+    DEMO_ROLE_ACCOUNTS,
     DemoDataError,
     load_demo_newsroom,
     read_demo_data,
@@ -159,8 +160,11 @@ def test_demo_file_naming_an_unknown_tag_is_refused_without_saving_anything(db, 
     assert not Article.objects.exists()
 
 
-def test_demo_journalists_cannot_log_in(demo):
-    journalists = User.objects.exclude(username=DEMO_EDITOR_USERNAME)
+ROLE_USERNAMES = [DEMO_EDITOR_USERNAME, *[account[0] for account in DEMO_ROLE_ACCOUNTS]]
+
+
+def test_demo_bylines_only_journalists_cannot_log_in(demo):
+    journalists = User.objects.exclude(username__in=ROLE_USERNAMES)
     assert journalists.count() == 3
     assert not any(user.has_usable_password() or user.is_staff for user in journalists)
 
@@ -168,7 +172,15 @@ def test_demo_journalists_cannot_log_in(demo):
 def test_demo_editor_is_staff_but_not_superuser(editor):
     assert editor.is_staff
     assert not editor.is_superuser
-    assert list(editor.groups.values_list("name", flat=True)) == [EDITORS_GROUP]
+    assert list(editor.groups.values_list("name", flat=True)) == [workflow.EDITORS]
+
+
+@pytest.mark.parametrize(("username", "role"), [(a[0], a[3]) for a in DEMO_ROLE_ACCOUNTS])
+def test_demo_has_an_account_for_each_role(client, demo, username, role):
+    assert client.login(username=username, password=DEMO_EDITOR_PASSWORD)
+    user = User.objects.get(username=username)
+    assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert client.get(reverse("admin:articles_article_changelist")).status_code == 200
 
 
 @pytest.mark.parametrize("model", ["article", "tag", "taggedarticle"])

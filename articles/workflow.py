@@ -1,0 +1,256 @@
+"""Who may do what to a story: the newsroom's roles, statuses and transitions.
+
+One place that the admin, the bulk actions and any other path ask. The roles are
+groups (created by migration 0005) holding these permissions:
+
+- **Journalist**: adds stories, edits their own until they are published,
+  submits them for review. Cannot publish, schedule or unpublish, nor edit other
+  people's stories (they see them read-only).
+- **Editor**: everything on stories and tags: review, send back with a
+  comment, publish, schedule, unpublish, reassign authors.
+- **Translator into <language>**: edits only that language's title, slug,
+  standfirst and body, and that language's tag names and slugs.
+- **Editor-in-chief**: an editor who also manages accounts and roles.
+
+A superuser may do everything. Every refusal is a ``WorkflowError`` whose
+message says, in the active language, what was refused and why.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from modeltranslation.utils import build_localized_fieldname
+
+# The per-language story fields a translator writes.
+TRANSLATABLE_FIELDS = ("title", "slug", "standfirst", "body")
+
+PUBLISH = "articles.publish_article"
+EDIT_OTHERS = "articles.change_others_article"
+REASSIGN = "articles.reassign_article"
+
+
+def translate_permission(language):
+    """The codename of the permission to translate into ``language``."""
+    return f"translate_article_into_{language}"
+
+
+# Role names are data (the admin lists groups by name); one name readable in both languages.
+JOURNALISTS = "Journalistes · Journalists"
+EDITORS = "Éditeurs · Editors"
+EDITORS_IN_CHIEF = "Rédaction en chef · Editors-in-chief"
+TRANSLATOR_GROUP_NAMES = {
+    "fr": "Traduction vers le français · Translators into French",
+    "en": "Traduction vers l’anglais · Translators into English",
+}
+
+JOURNALIST_PERMISSIONS = [
+    ("articles", "add_article"),
+    ("articles", "change_article"),
+    ("articles", "view_article"),
+    ("articles", "add_taggedarticle"),
+    ("articles", "change_taggedarticle"),
+    ("articles", "delete_taggedarticle"),
+    ("articles", "view_taggedarticle"),
+    ("articles", "add_tag"),
+    ("articles", "view_tag"),
+    ("articles", "view_storyevent"),
+]
+EDITOR_PERMISSIONS = [
+    *JOURNALIST_PERMISSIONS,
+    ("articles", "delete_article"),
+    ("articles", "publish_article"),
+    ("articles", "change_others_article"),
+    ("articles", "reassign_article"),
+    ("articles", "change_tag"),
+    ("articles", "delete_tag"),
+    # The byline's author picker searches the accounts.
+    ("auth", "view_user"),
+]
+CHIEF_PERMISSIONS = [
+    *EDITOR_PERMISSIONS,
+    *[
+        ("auth", f"{action}_{model}")
+        for model in ("user", "group")
+        for action in ("add", "change", "delete", "view")
+    ],
+]
+
+
+def translator_permissions(code):
+    return [
+        ("articles", "change_article"),
+        ("articles", "view_article"),
+        ("articles", "view_tag"),
+        ("articles", "change_tag"),
+        ("articles", "view_storyevent"),
+        ("articles", f"translate_article_into_{code}"),
+    ]
+
+
+def translators(language):
+    return TRANSLATOR_GROUP_NAMES.get(language, f"Translators into {language}")
+
+
+def roles():
+    """(group name, [(app label, permission codename), ...]) of every role."""
+    yield JOURNALISTS, JOURNALIST_PERMISSIONS
+    yield EDITORS, EDITOR_PERMISSIONS
+    yield EDITORS_IN_CHIEF, CHIEF_PERMISSIONS
+    for code, _name in settings.LANGUAGES:
+        yield translators(code), translator_permissions(code)
+
+
+def ensure_roles(group_model=None, permission_model=None):
+    """Create the role groups with their permissions (migration 0006; tests and the demo).
+
+    Permissions that do not exist yet are created by ``migrate`` after migrations;
+    the caller makes sure they exist.
+    """
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+    for name, permissions in roles():
+        group, _created = group_model.objects.get_or_create(name=name)
+        for app_label, codename in permissions:
+            group.permissions.add(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+class WorkflowError(PermissionDenied):
+    """An action the user may not take on this story; the message says why."""
+
+
+def _status():
+    from articles.models import Article
+
+    return Article.Status
+
+
+def is_editor(user):
+    return user.is_active and user.has_perm(PUBLISH)
+
+
+def translation_languages(user):
+    """The languages ``user`` translates into (none for editors: they edit everything)."""
+    return [
+        code
+        for code, _name in settings.LANGUAGES
+        if user.has_perm(f"articles.{translate_permission(code)}")
+    ]
+
+
+def is_author(user, story):
+    return story.pk is not None and story.authors.filter(pk=user.pk).exists()
+
+
+def can_edit_text(user, story):
+    """Whether ``user`` may change the story's text (all languages) and tags."""
+    if not user.is_active or not user.has_perm("articles.change_article"):
+        return False
+    if is_editor(user) or user.has_perm(EDIT_OTHERS):
+        return True
+    if story is None or story.pk is None:
+        return user.has_perm("articles.add_article")
+    Status = _status()
+    return is_author(user, story) and story.status not in (
+        Status.PUBLISHED,
+        Status.UNPUBLISHED,
+    )
+
+
+def can_change(user, story):
+    """Whether ``user`` may save anything on the story (a translator: their languages)."""
+    return can_edit_text(user, story) or bool(translation_languages(user))
+
+
+def editable_fields(user, story, all_fields):
+    """The subset of the form's ``all_fields`` that ``user`` may change on ``story``."""
+    if can_edit_text(user, story):
+        fields = set(all_fields)
+        if not is_editor(user):
+            fields -= {"published_at"}
+        if not (is_editor(user) or user.has_perm(REASSIGN)):
+            fields -= {"authors"}
+        return fields
+    languages = translation_languages(user)
+    return {
+        build_localized_fieldname(field, code)
+        for field in TRANSLATABLE_FIELDS
+        for code in languages
+    } & set(all_fields)
+
+
+def allowed_statuses(user, story):
+    """The statuses ``user`` may give ``story`` (its current one included)."""
+    Status = _status()
+    current = story.status if story is not None and story.pk else Status.DRAFT
+    if is_editor(user):
+        return list(Status.values)
+    allowed = {current}
+    if can_edit_text(user, story):
+        if current in (Status.DRAFT, Status.SENT_BACK):
+            allowed |= {Status.REVIEW}
+        if current == Status.REVIEW:
+            allowed |= {Status.DRAFT}  # withdrawn, to work on it again
+    return [status for status in Status.values if status in allowed]
+
+
+def check_status_change(user, story, new_status):
+    """Refuse (WorkflowError) a status ``user`` may not give ``story``."""
+    if new_status in allowed_statuses(user, story):
+        return
+    Status = _status()
+    if new_status in (Status.PUBLISHED, Status.UNPUBLISHED):
+        raise WorkflowError(_("Only an editor may publish, schedule or unpublish a story."))
+    if new_status == Status.SENT_BACK:
+        raise WorkflowError(_("Only an editor may send a story back."))
+    raise WorkflowError(
+        _("You may not change this story’s status from “%(old)s” to “%(new)s”.")
+        % {"old": Status(story.status).label, "new": Status(new_status).label}
+    )
+
+
+def check_bulk(user):
+    """Refuse a bulk publish or unpublish by someone who is not an editor."""
+    if not is_editor(user):
+        raise WorkflowError(_("Only an editor may publish, schedule or unpublish a story."))
+
+
+def event_for(old_status, new_status, published_at=None):
+    """The audit-trail event a status change is, or None when the status did not change."""
+    from django.utils import timezone
+
+    Status = _status()
+    if old_status == new_status or (old_status is None and new_status == Status.DRAFT):
+        return None
+    if new_status == Status.PUBLISHED:
+        if published_at is not None and published_at > timezone.now():
+            return "scheduled"
+        return "published"
+    return {
+        Status.REVIEW: "submitted",
+        Status.SENT_BACK: "sent_back",
+        Status.UNPUBLISHED: "unpublished",
+        Status.DRAFT: "withdrawn" if old_status == Status.REVIEW else "reopened",
+    }[new_status]
+
+
+def record(story, user, old_status, comment=""):
+    """Add the audit-trail event of ``story``'s status change, when it changed."""
+    from articles.models import StoryEvent
+
+    kind = event_for(old_status, story.status, story.published_at)
+    if kind is None:
+        return None
+    return StoryEvent.objects.create(story=story, user=user, kind=kind, comment=comment)
+
+
+def record_bulk(stories, user, kind):
+    from articles.models import StoryEvent
+
+    with transaction.atomic():
+        StoryEvent.objects.bulk_create(
+            [StoryEvent(story_id=pk, user=user, kind=kind) for pk in stories]
+        )
