@@ -286,3 +286,9 @@ def test_command_reports_a_broken_demo_file_in_one_line(db, monkeypatch, tmp_pat
     monkeypatch.setattr("articles.demo.DEMO_FILE", path)
     with pytest.raises(CommandError, match="demo.json"):
         run_load_demo()
+
+
+def test_load_demo_prints_the_account_of_each_role(db):
+    output = run_load_demo()
+    for username, _first, _last, role in DEMO_ROLE_ACCOUNTS:
+        assert f"{username} ({role})" in output

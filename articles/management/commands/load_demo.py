@@ -7,7 +7,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from articles.demo import DEMO_EDITOR_PASSWORD, DemoDataError, load_demo_newsroom
+from articles.demo import (
+    DEMO_EDITOR_PASSWORD,
+    DEMO_ROLE_ACCOUNTS,
+    DemoDataError,
+    load_demo_newsroom,
+)
 
 
 class Command(BaseCommand):
@@ -39,6 +44,14 @@ class Command(BaseCommand):
             "  " + _("username: %(username)s") % {"username": demo.editor.get_username()}
         )
         self.stdout.write("  " + _("password: %(password)s") % {"password": DEMO_EDITOR_PASSWORD})
+        self.stdout.write(
+            _("Each role has its demo account, same password: %(accounts)s")
+            % {
+                "accounts": ", ".join(
+                    f"{username} ({role})" for username, _f, _l, role in DEMO_ROLE_ACCOUNTS
+                )
+            }
+        )
         if not demo.editor_password_is_demo:
             self.stdout.write(
                 self.style.WARNING(
