@@ -414,10 +414,11 @@ class TaggedArticleQuerySet(models.QuerySet):
         """(keys, readable): the newest readable stories with ``tags``, and the tags that have one.
 
         ``keys`` are (published_at, story id), newest first (oldest first
-        ``backwards``); ``readable`` is the set of ids of ``tags`` that carry at
-        least one story readable in ``language`` now, whatever the cursor: a tag
-        of embargoed stories only has no page. Both come from one statement: each
-        tag's newest readable link is read beside the page (one index entry each).
+        ``backwards``); ``readable`` maps each language to the ids of ``tags``
+        that carry at least one story readable in it now, whatever the cursor: a
+        tag of embargoed stories only has no page there, and is no alternate. Both
+        come from one statement: each tag's newest readable link in each language
+        (where its count is not 0) is read beside the page, one index entry each.
 
         With ``+`` the rarest tag is read in index order and each story is checked
         for the other tags; with ``,`` each tag is read in index order and the
@@ -443,24 +444,38 @@ class TaggedArticleQuerySet(models.QuerySet):
             parts = [links]
         else:
             parts = [readable.filter(tag=tag) for tag in tags]
+        columns = ("published_at", "content_object_id", "probe", "probe_language")
+
+        def marked(queryset, tag_pk, code):
+            return queryset.annotate(
+                probe=Value(tag_pk, output_field=models.BigIntegerField()),
+                probe_language=Value(code, output_field=models.CharField()),
+            ).values_list(*columns)
+
         page_parts = [
-            seek_stories(part, cursor, backwards, pk="content_object_id")
-            .annotate(probe=Value(0, output_field=models.BigIntegerField()))
-            .values_list("published_at", "content_object_id", "probe")[:limit]
+            marked(seek_stories(part, cursor, backwards, pk="content_object_id"), 0, "")[:limit]
             for part in parts
         ]
         probes = [
-            seek_stories(readable.filter(tag=tag), None, pk="content_object_id")
-            .annotate(probe=Value(tag.pk, output_field=models.BigIntegerField()))
-            .values_list("published_at", "content_object_id", "probe")[:1]
+            marked(
+                seek_stories(self.readable(code).filter(tag=tag), None, pk="content_object_id"),
+                tag.pk,
+                code,
+            )[:1]
+            for code in language_codes()
             for tag in tags
+            if getattr(tag, story_count_field(code)) > 0
         ]
         rows = list(page_parts[0].union(*page_parts[1:], *probes))
         keys = sorted(
-            {(published_at, pk) for published_at, pk, probe in rows if probe == 0},
+            {(published_at, pk) for published_at, pk, probe, _code in rows if probe == 0},
             reverse=not backwards,
         )
-        return keys[:limit], {probe for _at, _pk, probe in rows if probe != 0}
+        found = {code: set() for code in language_codes()}
+        for _at, _pk, probe, code in rows:
+            if probe:
+                found[code].add(probe)
+        return keys[:limit], found
 
 
 class TaggedArticle(TaggedItemBase):

@@ -246,8 +246,11 @@ class TagDetailView(KeysetListView):
         keys, readable = TaggedArticle.objects.story_keys(
             self.tags, self.operator, cursor=cursor, backwards=backwards, limit=rows_to_read(size)
         )
-        if len(readable) < len(self.tags):
+        if len(readable[translation.get_language()]) < len(self.tags):
             raise Http404("No such tag.")
+        self.readable_languages = [
+            code for code in language_codes() if len(readable[code]) == len(self.tags)
+        ]
         page = KeysetPage(
             keys, size=size, cursor=cursor, backwards=backwards, key=lambda k: StoryCursor(*k)
         )
@@ -276,7 +279,7 @@ class TagDetailView(KeysetListView):
                 {
                     code: Tag.combination_url(self.tags, self.operator, code)
                     for code in language_codes()
-                    if all(self.counted_in(code, tag) for tag in self.tags)
+                    if code in self.readable_languages
                 },
             ),
             **kwargs,

@@ -689,3 +689,11 @@ def test_a_cursor_of_the_list_still_pages(client, settings):
     response = client.get(f"/fr/?after={StoryCursor(stories[1].published_at, stories[1].pk)}")
     assert response.status_code == 200
     assert list(response.context["object_list"]) == stories[2:4]
+
+
+def test_a_tag_whose_english_stories_are_all_scheduled_has_no_english_alternate(client, russia):
+    ArticleFactory(tags=[russia])
+    ArticleFactory(tags=[russia], english=True, published_at=timezone.now() + timedelta(days=1))
+    assert client.get(russia.url_for("en")).status_code == 404
+    assert set(links(client.get(russia.url_for("fr"))).alternates) == {"fr"}
+    assert client.get(russia.url_for("fr")).status_code == 200
