@@ -1,6 +1,8 @@
 """What the tests that start real servers share: free ports, connections, scratch databases."""
 
+import shutil
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -70,3 +72,16 @@ def scratch_database(name):
     finally:
         with connect("postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_make(target, env):
+    """`make <target>` in the checkout, output captured, in a process group of its own."""
+    return subprocess.Popen(
+        [shutil.which("make") or "make", target],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )

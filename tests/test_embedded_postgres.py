@@ -1,7 +1,6 @@
 """The embedded PostgreSQL used when DATABASE_URL is not set, exercised in real processes."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import psutil
 import psycopg
 import pytest
 
-from tests.servers import ROOT, free_port, wait_for
+from tests.servers import ROOT, free_port, start_make, wait_for
 
 HOLD = """
 import sys
@@ -45,19 +44,7 @@ def postmaster_pid(data_dir):
 def data_dir(tmp_path):
     path = tmp_path / "pgdata"
     yield path
-    # Stop a server a failing test left behind.
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import pgserver,sys; pgserver.get_server(sys.argv[1]).cleanup()",
-            path,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
+    stop_server(path)
 
 
 def test_server_is_shared_by_processes_stopped_after_the_last_and_keeps_its_data(data_dir):
@@ -100,15 +87,7 @@ def make(target, data_dir, port=None, **extra):
         "PORT": str(port or free_port()),
         **extra,
     }
-    return subprocess.Popen(
-        [shutil.which("make") or "make", target],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return start_make(target, env)
 
 
 def serve_then_stop(target, data_dir, stop=signal.SIGINT, **extra):
@@ -127,11 +106,15 @@ def serve_then_stop(target, data_dir, stop=signal.SIGINT, **extra):
     return running, output
 
 
-def assert_stopped(data_dir, pid):
-    deadline = time.monotonic() + 30
+def wait_until_gone(pid, timeout=30):
+    deadline = time.monotonic() + timeout
     while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "the embedded server was left running"
-        time.sleep(0.2)
+        assert time.monotonic() < deadline, f"process {pid} is still running"
+        time.sleep(0.1)
+
+
+def assert_stopped(data_dir, pid):
+    wait_until_gone(pid)
     assert postmaster_pid(data_dir) is None
 
 
@@ -146,6 +129,7 @@ def prepared_dir(tmp_path_factory):
 
 
 def stop_server(path):
+    """Stop a server a failing test left behind."""
     subprocess.run(
         [
             sys.executable,
@@ -170,8 +154,7 @@ def holder_killed(data_dir, kill_server=False):
     holder.kill()
     holder.wait(timeout=30)
     if kill_server:
-        while psutil.pid_exists(server) and psutil.Process(server).status() != psutil.STATUS_ZOMBIE:
-            time.sleep(0.1)
+        wait_until_gone(server)
     return holder.pid
 
 

@@ -5,16 +5,14 @@ own database is never touched.
 """
 
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, free_port, scratch_database, wait_for
+from tests.servers import free_port, scratch_database, start_make, wait_for
 
 DATABASE = f"newsroom_make_run_{os.getpid()}"
 
@@ -25,15 +23,7 @@ def make_run():
     with scratch_database(DATABASE) as url:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "PORT": str(port)}
-        server = subprocess.Popen(
-            [shutil.which("make") or "make", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+        server = start_make("run", env)
         address = f"http://127.0.0.1:{port}"
         stopped = {}
 

@@ -7,16 +7,14 @@ touched (but `.secret_key`, which make serve creates once, git-ignored).
 
 import os
 import re
-import shutil
 import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, free_port, scratch_database
+from tests.servers import free_port, scratch_database, start_make
 
 DATABASE = f"newsroom_serve_{os.getpid()}"
 
@@ -48,15 +46,7 @@ def site(scratch_database_url, tmp_path_factory):
         # Two workers are enough to show the worker model; the default is two per core plus one.
         "WEB_CONCURRENCY": "2",
     }
-    server = subprocess.Popen(
-        [shutil.which("make") or "make", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_make("serve", env)
     address = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
