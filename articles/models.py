@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
@@ -226,21 +226,6 @@ class TagQuerySet(models.QuerySet):
                 0,
             )
         return self.update(**counts)
-
-    def with_readable_languages(self):
-        """Each tag with ``readable_<code>`` per language: whether it has a story readable now.
-
-        The maintained count rules out most languages without reading a story;
-        otherwise one readable link is looked for (scheduled stories do not count).
-        """
-        checks = {
-            f"readable_{code}": Case(
-                When(**{story_count_field(code): 0}, then=Value(False)),
-                default=Exists(TaggedArticle.objects.readable(code).filter(tag=OuterRef("pk"))),
-            )
-            for code in language_codes()
-        }
-        return self.annotate(**checks)
 
     def for_slugs(self, slugs, language):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.

@@ -235,9 +235,8 @@ class TagDetailView(KeysetListView):
         canonical = Tag.combination_url(self.tags, self.operator)
         if canonical != request.path:
             # Checked before redirecting, which would give the tag's slug away.
-            pks = [tag.pk for tag in self.tags]
-            checked = Tag.objects.filter(pk__in=pks).with_readable_languages()
-            if not all(getattr(tag, f"readable_{language}") for tag in checked):
+            _keys, readable = TaggedArticle.objects.story_keys(self.tags, self.operator, limit=1)
+            if len(readable[language]) < len(self.tags):
                 raise Http404("No such tag.")
             return redirect(canonical, permanent=True)
         return super().get(request, *args, **kwargs)

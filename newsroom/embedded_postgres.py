@@ -59,7 +59,10 @@ def _write_atomically(path, text):
 
 
 def repair(data_dir):
-    """Put right what a killed run left in ``data_dir``; call with pgserver's lock held."""
+    """Put right what a killed run left in ``data_dir``; call with pgserver's lock held.
+
+    Returns the ids of the live processes the list now holds.
+    """
     pid_list = data_dir / PID_LIST
     rewrite = False
     try:
@@ -78,17 +81,16 @@ def repair(data_dir):
         (data_dir / "postmaster.pid").unlink(missing_ok=True)
         for leftover in data_dir.glob(".s.PGSQL.*"):
             leftover.unlink(missing_ok=True)
+    return live
 
 
 def _forget_the_dead(data_dir, lock):
     with lock:
-        repair(data_dir)
+        pids = repair(data_dir)
         # A list rewritten by a process killed as it wrote may have lost this process:
         # pgserver stops the server only when it finds itself the last one listed.
-        pid_list = data_dir / PID_LIST
-        pids = json.loads(pid_list.read_text()) if pid_list.exists() else []
         if os.getpid() not in pids:
-            _write_atomically(pid_list, json.dumps([*pids, os.getpid()]))
+            _write_atomically(data_dir / PID_LIST, json.dumps([*pids, os.getpid()]))
 
 
 def _stop_on_sigterm():
