@@ -43,7 +43,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSW
 from django.db import connection, transaction
 
 from articles import cache as page_cache
-from articles.models import SLUG_MAX_LENGTH, Article, Tag, ascii_slug
+from articles.models import SLUG_MAX_LENGTH, Article, LanguageState, Tag, ascii_slug
 
 # Fixed, so that a run next year writes the same rows as one today.
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -55,6 +55,7 @@ TAGS_PER_STORY = (3, 8)
 ZIPF_EXPONENT = 1.05
 PUBLISHED_SHARE = 0.98  # the rest: half in review, half drafts
 TRANSLATED_SHARE = 0.6
+IN_PROGRESS_EVERY = 25  # one story in so many has its translation still being written
 TRANSLATED_TAG_SHARE = 0.9
 AUTHOR_COUNTS = ((1, 0.70), (2, 0.22), (3, 0.08))
 PARAGRAPHS_PER_BODY = (4, 5)
@@ -91,6 +92,9 @@ ARTICLE_COLUMNS = (
     "created_at",
     "updated_at",
     "import_source",
+    "source_language",
+    "state_fr",
+    "state_en",
 )
 LINK_COLUMNS = ("id", "content_object_id", "tag_id", "published_at")
 AUTHOR_COLUMNS = ("id", "article_id", "user_id")
@@ -284,6 +288,15 @@ class _Story:
     translated: bool
     tags: list
     authors: list
+
+    @property
+    def english_state(self):
+        """Most translations are ready; one in IN_PROGRESS_EVERY is still being written."""
+        if not self.translated:
+            return LanguageState.MISSING.value
+        if self.number % IN_PROGRESS_EVERY == 0:
+            return LanguageState.IN_PROGRESS.value
+        return LanguageState.READY.value
 
 
 def default_tag_count(articles):
@@ -740,6 +753,9 @@ class _Writer:
                     story.created_at,
                     story.updated_at,
                     f"{SOURCE_PREFIX}{story.number}",
+                    "fr",
+                    LanguageState.SOURCE.value,
+                    story.english_state,
                 )
 
         self.copy("articles_article", ARTICLE_COLUMNS, rows(), "stories")
@@ -758,7 +774,7 @@ class _Writer:
                 for rank in story.tags:
                     if story.published_at:
                         counts["fr"][rank] += 1
-                        if story.translated:
+                        if story.english_state == LanguageState.READY:
                             counts["en"][rank] += 1
                     yield next(link_ids), story.id, self.first_tag + rank, story.published_at
 

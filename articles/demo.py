@@ -174,6 +174,10 @@ def _load(data, editor, path):
                 _("%(file)s: the story “%(title)s” is not valid: %(errors)s")
                 % {"file": path, "title": title, "errors": " ".join(error.messages)}
             ) from error
+        for language in article.translation_languages():
+            # Translations are ready unless the story says one is still being written.
+            if article.has_language(language) and language not in story.get("in_progress", []):
+                article.mark_translation_ready(language, None)
         article.save()
         article.authors.add(*_named(people, story["authors"], path, title))
         article.tags.add(*_named(tags, story["tags"], path, title))

@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.dispatch import receiver
@@ -26,6 +26,8 @@ from articles.pagination import seek_stories
 SLUG_MAX_LENGTH = 100
 # A story is written in a language when it has these in that language.
 REQUIRED_PER_LANGUAGE = ("title", "body")
+# The original's fields a translation follows: when one changes, the translation is outdated.
+TRANSLATED_FROM_SOURCE = ("title", "standfirst", "body")
 
 # Characters that Unicode decomposition does not turn into ASCII, and
 # apostrophes, which should separate words ("l’Ukraine" -> "l-ukraine").
@@ -90,7 +92,7 @@ def unique_per_language(model_name, *field_names):
 
 
 def readable_per_language(model_name):
-    """Per language, an index of the published stories written in it, newest first.
+    """Per language, an index of the published stories readable in it, newest first.
 
     The home page reads it in order and stops after one page. The condition is
     ``publication_filter`` without the time (which an index cannot hold), and
@@ -167,8 +169,38 @@ def publication_filter(prefix="", now=None):
     return rule
 
 
+class LanguageState(models.TextChoices):
+    """Where a story's version in one language stands (``Article.state_<code>``)."""
+
+    SOURCE = "source", _("Original")
+    MISSING = "missing", _("Missing")
+    IN_PROGRESS = "in_progress", _("In progress")
+    READY = "ready", _("Ready")
+    OUTDATED = "outdated", _("Outdated")
+
+
+# The states in which readers see a language version (once the story is published): the
+# original, and a translation marked ready, also after its original changed. Always in
+# this order, so that PostgreSQL can match a query's list with the indexes' (migration 0007).
+LIVE_STATES = (LanguageState.SOURCE, LanguageState.READY, LanguageState.OUTDATED)
+
+
+def state_field(language):
+    return build_localized_fieldname("state", language)
+
+
 def language_filter(language=None, prefix=""):
-    """Stories that have a title and a body in ``language`` (default: the active one)."""
+    """Stories whose version in ``language`` (default: the active one) readers may see.
+
+    The original language, or a translation marked ready; a check constraint
+    makes sure such a version has a title and a body.
+    """
+    language = language or translation.get_language()
+    return Q(**{f"{prefix}{state_field(language)}__in": [state.value for state in LIVE_STATES]})
+
+
+def text_filter(language=None, prefix=""):
+    """Stories that have a title and a body in ``language``, ready or not (staff previews)."""
     language = language or translation.get_language()
     # "> ''" is false for both NULL and the empty string.
     return Q(
@@ -177,6 +209,23 @@ def language_filter(language=None, prefix=""):
             for field in REQUIRED_PER_LANGUAGE
         }
     )
+
+
+def live_needs_text(model_name):
+    """Check constraints: a language version readers may see has a title and a body."""
+    constraints = []
+    for code in language_codes():
+        has_text = Q()
+        for field in REQUIRED_PER_LANGUAGE:
+            column = build_localized_fieldname(field, code)
+            has_text &= Q(**{f"{column}__isnull": False, f"{column}__gt": ""})
+        live = Q(**{f"{state_field(code)}__in": [state.value for state in LIVE_STATES]})
+        constraints.append(
+            models.CheckConstraint(
+                condition=~live | has_text, name=f"{model_name}_{code}_live_has_text"
+            )
+        )
+    return constraints
 
 
 class TagQuerySet(models.QuerySet):
@@ -509,7 +558,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def in_language(self, language=None):
+        """Stories whose ``language`` version readers may see once they are published."""
         return self.filter(language_filter(language))
+
+    def written_in(self, language=None):
+        """Stories with a title and a body in ``language``, translation ready or not."""
+        return self.filter(text_filter(language))
 
     def readable(self, language=None):
         """Stories a reader of ``language`` may see: published and written in it."""
@@ -572,6 +626,7 @@ class Article(models.Model):
 
     REQUIRED_PER_LANGUAGE = REQUIRED_PER_LANGUAGE
     was_published = False  # as loaded from the database; see from_db()
+    _ready_by = {}  # {language: user} of translations marked ready, until saved
 
     title = models.CharField(
         _("title"), max_length=255, blank=True, help_text=_("The headline readers see.")
@@ -638,6 +693,16 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    source_language = models.CharField(
+        _("original language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the story was written in. Its other language versions are "
+            "translations, shown to readers once marked ready."
+        ),
+    )
     import_source = models.CharField(
         _("imported from"),
         max_length=255,
@@ -663,7 +728,7 @@ class Article(models.Model):
         verbose_name = _("story")
         verbose_name_plural = _("stories")
         ordering = ["-published_at", "-pk"]
-        constraints = unique_per_language("article", "slug")
+        constraints = [*unique_per_language("article", "slug"), *live_needs_text("article")]
         indexes = readable_per_language("article")
         # The roles of articles.workflow are made of these (and Django's own add/change/...).
         permissions = [
@@ -691,11 +756,35 @@ class Article(models.Model):
             fill_slug(self, build_localized_fieldname("slug", code), title)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        super().save(*args, **kwargs)
+        self.guess_source_language()
+        with transaction.atomic():
+            new_bases = self.refresh_language_states()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    *[state_field(code) for code in language_codes()],
+                }
+            super().save(*args, **kwargs)
+            for code, source in new_bases.items():
+                StoryTranslation.objects.update_or_create(
+                    story=self,
+                    language=code,
+                    defaults={
+                        "source_language": self.source_language,
+                        "source": source,
+                        "ready_by": self._ready_by.get(code),
+                        "ready_at": timezone.now(),
+                    },
+                )
+            self._ready_by = {}
 
     def get_absolute_url(self):
-        """The story in the active language, or in the first language it is written in."""
-        languages = self.languages()
+        """The story in the active language, or in the first language it is written in.
+
+        Readers' languages first; a story no reader sees yet (a draft, a translation
+        in progress) has the address of its staff preview.
+        """
+        languages = self.public_languages() or self.languages()
         if not languages:
             return None
         active = translation.get_language()
@@ -723,12 +812,18 @@ class Article(models.Model):
                         errors[build_localized_fieldname(field, code)] = _(
                             "This language version needs both a title and a body."
                         )
-        if not errors and not self.languages():
-            errors[build_localized_fieldname("title", settings.LANGUAGE_CODE)] = _(
-                "A story needs a title and a body in at least one language."
-            )
+        self.guess_source_language()
+        if not errors and not self.has_language(self.source_language):
+            errors[build_localized_fieldname("title", self.source_language)] = _(
+                "A story needs a title and a body in its original language (%(language)s)."
+            ) % {"language": translation.get_language_info(self.source_language)["name_translated"]}
         if errors:
             raise ValidationError(errors)
+
+    def guess_source_language(self):
+        """A new story written in another language only: that one is its original."""
+        if self.pk is None and not self.has_language(self.source_language) and self.languages():
+            self.source_language = self.languages()[0]
 
     def has_language(self, language):
         return all(
@@ -760,6 +855,10 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    def is_readable_in(self, language):
+        """Whether readers see the story in ``language`` now (ArticleQuerySet.readable())."""
+        return self.is_published() and self.is_live(language)
+
     def url_for(self, language):
         slug = getattr(self, build_localized_fieldname("slug", language))
         with translation.override(language):
@@ -774,9 +873,116 @@ class Article(models.Model):
         """The story's tags in the order the editor added them, the main topic first."""
         return [item.tag for item in self.tagged_items.all()]
 
-    def translations(self):
-        """(language, url) of every language a reader can read the story in."""
-        return [(code, self.url_for(code)) for code in self.languages()]
+    def translations(self, preview=False):
+        """(language, url) of every language a reader can read the story in.
+
+        ``preview``: every language it is written in, as staff previewing it see.
+        """
+        languages = self.languages() if preview else self.public_languages()
+        return [(code, self.url_for(code)) for code in languages]
+
+    # The language versions and their states: see LanguageState and articles.workflow.
+
+    def state(self, language):
+        return LanguageState(getattr(self, state_field(language)))
+
+    def is_live(self, language):
+        """Whether readers may see the ``language`` version (once the story is published)."""
+        return self.state(language) in LIVE_STATES
+
+    def public_languages(self):
+        """The languages readers may read the story in once it is published."""
+        return [code for code in language_codes() if self.is_live(code)]
+
+    def translation_languages(self):
+        """The languages other than the original: those a translator writes."""
+        return [code for code in language_codes() if code != self.source_language]
+
+    def source_text(self):
+        """{field: text} of the original language version, which translations follow."""
+        return {
+            field: getattr(self, build_localized_fieldname(field, self.source_language)) or ""
+            for field in TRANSLATED_FROM_SOURCE
+        }
+
+    def mark_translation_ready(self, language, user):
+        """Make the ``language`` translation readable from the next save; it follows the
+        original as it is now, and becomes outdated when the original changes."""
+        if language == self.source_language or not self.has_language(language):
+            raise ValidationError(
+                _("Only a translation with a title and a body can be marked ready.")
+            )
+        setattr(self, state_field(language), LanguageState.READY)
+        self._ready_by = {**self._ready_by, language: user}
+
+    def mark_translation_in_progress(self, language):
+        """Take a translation off the readers' pages until it is marked ready again."""
+        if language != self.source_language and self.has_language(language):
+            setattr(self, state_field(language), LanguageState.IN_PROGRESS)
+
+    def refresh_language_states(self):
+        """Bring each language's state up to date with the text.
+
+        Returns {language: the original's text} for the translations whose basis
+        (StoryTranslation) save() writes: those just marked ready, and ready ones
+        that have none yet (made ready before bases existed: they follow the
+        original as it was stored before this save).
+
+        A translation marked ready becomes outdated when a field of the original
+        differs from its basis, and ready again if the original returns to it:
+        field by field, on each save.
+        """
+        new_bases = {code: self.source_text() for code in self._ready_by}
+        bases = None
+        for code in language_codes():
+            state = self.state(code)
+            if code == self.source_language:
+                new = LanguageState.SOURCE if self.has_language(code) else LanguageState.MISSING
+            elif not self.has_language(code):
+                new = LanguageState.MISSING
+            elif code in new_bases:
+                new = LanguageState.READY
+            elif state == LanguageState.SOURCE:
+                # The original became a translation of another language: it was online
+                # and stays so, following the new original from now on.
+                new = LanguageState.READY
+                new_bases[code] = self.source_text()
+            elif state in (LanguageState.READY, LanguageState.OUTDATED):
+                if bases is None:
+                    bases = self.translation_bases()
+                basis = bases.get(code)
+                if basis is None:
+                    basis = StoryTranslation(
+                        source_language=self.source_language, source=self.stored_source_text()
+                    )
+                    new_bases[code] = basis.source
+                outdated = basis.outdated_fields(self)
+                new = LanguageState.OUTDATED if outdated else LanguageState.READY
+            elif state == LanguageState.MISSING:
+                new = LanguageState.IN_PROGRESS
+            else:
+                new = state
+            setattr(self, state_field(code), new.value)
+        return new_bases
+
+    def stored_source_text(self):
+        """source_text() as the database holds it (this instance's when it is not saved)."""
+        if self.pk is None:
+            return self.source_text()
+        columns = {
+            field: build_localized_fieldname(field, self.source_language)
+            for field in TRANSLATED_FROM_SOURCE
+        }
+        stored = Article.objects.filter(pk=self.pk).values(*columns.values()).first()
+        if stored is None:
+            return self.source_text()
+        return {field: stored[column] or "" for field, column in columns.items()}
+
+    def translation_bases(self):
+        """{language: StoryTranslation} of the translations marked ready at some point."""
+        if self.pk is None:
+            return {}
+        return {basis.language: basis for basis in StoryTranslation.objects.filter(story=self)}
 
 
 class StoryEvent(models.Model):
@@ -815,3 +1021,74 @@ class StoryEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+for _code in language_codes():
+    Article.add_to_class(
+        state_field(_code),
+        models.CharField(
+            format_lazy("{} ({})", _("language version"), _code),
+            max_length=20,
+            choices=LanguageState.choices,
+            default=LanguageState.MISSING,
+            db_default=LanguageState.MISSING,
+            editable=False,
+            help_text=_(
+                "The original, or where its translation stands: readers see a translation "
+                "once it is marked ready."
+            ),
+        ),
+    )
+
+
+class StoryTranslation(models.Model):
+    """What a translation was made from: the original's text when it was last marked ready.
+
+    Comparing it with the original's text on each save tells, field by field,
+    whether the translation is outdated, and shows the translator what changed.
+    """
+
+    story = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="translation_records",
+        verbose_name=_("story"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    source_language = models.CharField(
+        _("translated from"), max_length=10, choices=settings.LANGUAGES
+    )
+    source = models.JSONField(
+        _("original text"),
+        help_text=_("The original’s title, standfirst and body when the translation was ready."),
+    )
+    ready_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked ready by"),
+    )
+    ready_at = models.DateTimeField(_("marked ready"))
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(fields=["story", "language"], name="story_translation_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.story} ({self.language})"
+
+    def outdated_fields(self, story):
+        """The original's fields that changed since the translation was marked ready."""
+        if story.source_language != self.source_language:
+            return list(TRANSLATED_FROM_SOURCE)
+        current = story.source_text()
+        return [
+            field
+            for field in TRANSLATED_FROM_SOURCE
+            if current[field] != self.source.get(field, "")
+        ]

@@ -135,10 +135,10 @@ class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        queryset = Article.objects.in_language()
-        if not self.request.user.is_staff:
-            queryset = queryset.published()
-        return queryset.for_listing()
+        # Staff preview any version written, ready or not; readers see what readable() says.
+        if self.request.user.is_staff:
+            return Article.objects.written_in().for_listing()
+        return Article.objects.readable().for_listing()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -147,15 +147,15 @@ class ArticleDetailView(DetailView):
             moved = self.story_under_other_slug()
             if moved is None:
                 raise
-            # A preview's address may still change: only a published story moves for good.
-            return redirect(
-                moved.url_for(translation.get_language()), permanent=moved.is_published()
-            )
+            # A preview's address may still change: only a page readers see moves for good.
+            language = translation.get_language()
+            return redirect(moved.url_for(language), permanent=moved.is_readable_in(language))
+        self.preview = not self.object.is_readable_in(translation.get_language())
         response = self.render_to_response(self.get_context_data(object=self.object))
-        if self.object.is_published():
-            cache.depends_on(request, *cache.story_card_keys([self.object]))
-        else:
+        if self.preview:
             add_never_cache_headers(response)
+        else:
+            cache.depends_on(request, *cache.story_card_keys([self.object]))
         return response
 
     def story_under_other_slug(self):
@@ -174,7 +174,8 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             canonical_url=absolute_url(self.request, self.request.path),
-            alternates=alternates(self.request, dict(self.object.translations())),
+            preview=self.preview,
+            alternates=alternates(self.request, dict(self.object.translations(self.preview))),
             **kwargs,
         )
 

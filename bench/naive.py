@@ -39,12 +39,10 @@ def in_language(view):
 
 def published_stories():
     """Stories a reader of the active language may see, the rule written out."""
-    # "> ''" is what excludes both a missing (NULL) and an empty translation.
     return Article.objects.filter(
         status=Article.Status.PUBLISHED,
         published_at__lte=timezone.now(),
-        title__gt="",
-        body__gt="",
+        **{f"state_{translation.get_language()}__in": ["source", "ready", "outdated"]},
     )
 
 
@@ -91,8 +89,7 @@ def tag_list(request):
             **{
                 f"{story}status": Article.Status.PUBLISHED,
                 f"{story}published_at__lte": timezone.now(),
-                f"{story}title_{language}__gt": "",
-                f"{story}body_{language}__gt": "",
+                f"{story}state_{language}__in": ["source", "ready", "outdated"],
             }
         )
         .annotate(story_count=Count("tagged_articles"))

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import Article, Tag
+from articles.models import Article, LanguageState, Tag
 
 
 class UserFactory(DjangoModelFactory):
@@ -45,6 +45,8 @@ class ArticleFactory(DjangoModelFactory):
             title_en=factory.Sequence(lambda n: f"Story number {n}"),
             body_en="<p>The English text of the story.</p>",
             standfirst_en="What the story is about.",
+            # Marked ready by a translator: readers see it.
+            state_en=LanguageState.READY,
         )
         draft = factory.Trait(status=Article.Status.DRAFT, published_at=None)
 

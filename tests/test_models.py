@@ -175,6 +175,9 @@ def test_tag_counts_follow_publishing_translating_and_tagging():
     story.refresh_from_db()
     story.title_en, story.body_en = "In English", "<p>Text.</p>"
     story.save()
+    assert counts(tag) == (1, 0)  # a translation in progress is not counted
+    story.mark_translation_ready("en", None)
+    story.save()
     assert counts(tag) == (1, 1)
     ArticleFactory(tags=[tag], english=True)
     assert counts(tag) == (2, 2)

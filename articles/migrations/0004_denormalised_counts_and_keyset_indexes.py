@@ -16,7 +16,7 @@ def readable(row, code):
     )
 
 
-def count_sums(links):
+def count_sums(links, readable=readable):
     """SQL: per tag of ``links``, the number of published stories in each language."""
     sums = ", ".join(f"sum({readable('a', code)}) AS {code}" for code in LANGUAGES)
     return (
@@ -25,11 +25,81 @@ def count_sums(links):
     )
 
 
-def apply_counts(sign, links):
+def apply_counts(sign, links, readable=readable):
     changes = ", ".join(
         f"story_count_{code} = t.story_count_{code} {sign} d.{code}" for code in LANGUAGES
     )
-    return f"UPDATE articles_tag t SET {changes} FROM ({count_sums(links)}) d WHERE t.id = d.tag_id;"
+    sums = count_sums(links, readable)
+    return f"UPDATE articles_tag t SET {changes} FROM ({sums}) d WHERE t.id = d.tag_id;"
+
+
+def counting_functions(readable=readable, create="CREATE"):
+    """SQL: the trigger functions counting each tag's stories per language.
+
+    ``readable`` is the rule of a story counted in a language; migration 0007
+    replaces the functions (``create="CREATE OR REPLACE"``) with its own rule.
+    """
+    return f"""
+-- Each tag counts its published stories per language, whatever wrote the links.
+-- Once per statement, so that deleting a tag on 400,000 stories is one update of it.
+{create} FUNCTION articles_taggedarticle_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {apply_counts("+", "added_links", readable)}
+    RETURN NULL;
+END $$;
+
+{create} FUNCTION articles_taggedarticle_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {apply_counts("-", "removed_links", readable)}
+    RETURN NULL;
+END $$;
+
+-- A link moved to another tag or story (rare): counted off the old, onto the new.
+{create} FUNCTION articles_taggedarticle_count_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMPORARY TABLE IF NOT EXISTS articles_moved_links
+        (id bigint, tag_id bigint, content_object_id bigint) ON COMMIT DROP;
+    INSERT INTO articles_moved_links SELECT o.id, o.tag_id, o.content_object_id
+      FROM before_links o JOIN after_links n ON n.id = o.id
+     WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
+    IF FOUND THEN
+        {apply_counts("-", "articles_moved_links", readable)}
+        DELETE FROM articles_moved_links;
+        INSERT INTO articles_moved_links SELECT n.id, n.tag_id, n.content_object_id
+          FROM before_links o JOIN after_links n ON n.id = o.id
+         WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
+        {apply_counts("+", "articles_moved_links", readable)}
+    END IF;
+    DELETE FROM articles_moved_links;
+    RETURN NULL;
+END $$;
+
+"""
+
+
+def sync_function(readable=readable, create="CREATE"):
+    """SQL: the trigger function following a story's changes into its links and tags."""
+    return f"""
+-- A story that is published, unpublished, rescheduled or (un)translated updates
+-- its links' publication time and its tags' counts, whatever wrote it
+-- (the admin, an import, QuerySet.update()).
+{create} FUNCTION articles_article_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status IS DISTINCT FROM OLD.status OR NEW.published_at IS DISTINCT FROM OLD.published_at THEN
+        UPDATE articles_taggedarticle
+           SET published_at = CASE WHEN NEW.status = 'published' THEN NEW.published_at END
+         WHERE content_object_id = NEW.id;
+    END IF;
+    IF {" OR ".join(f"{readable('NEW', c)} <> {readable('OLD', c)}" for c in LANGUAGES)} THEN
+        UPDATE articles_tag t SET {", ".join(
+            f"story_count_{c} = t.story_count_{c} + {readable('NEW', c)} - {readable('OLD', c)}"
+            for c in LANGUAGES
+        )}
+          FROM articles_taggedarticle l WHERE l.content_object_id = NEW.id AND t.id = l.tag_id;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
 
 
 FORWARD = f"""
@@ -54,69 +124,21 @@ CREATE TRIGGER articles_taggedarticle_copy_time
     BEFORE INSERT OR UPDATE ON articles_taggedarticle
     FOR EACH ROW EXECUTE FUNCTION articles_taggedarticle_copy_time();
 
--- Each tag counts its published stories per language, whatever wrote the links.
--- Once per statement, so that deleting a tag on 400,000 stories is one update of it.
-CREATE FUNCTION articles_taggedarticle_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {apply_counts("+", "added_links")}
-    RETURN NULL;
-END $$;
+{counting_functions()}
+{sync_function()}
 CREATE TRIGGER articles_taggedarticle_count_added
     AFTER INSERT ON articles_taggedarticle REFERENCING NEW TABLE AS added_links
     FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_added();
 
-CREATE FUNCTION articles_taggedarticle_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    {apply_counts("-", "removed_links")}
-    RETURN NULL;
-END $$;
 CREATE TRIGGER articles_taggedarticle_count_removed
     AFTER DELETE ON articles_taggedarticle REFERENCING OLD TABLE AS removed_links
     FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_removed();
 
--- A link moved to another tag or story (rare): counted off the old, onto the new.
-CREATE FUNCTION articles_taggedarticle_count_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    CREATE TEMPORARY TABLE IF NOT EXISTS articles_moved_links
-        (id bigint, tag_id bigint, content_object_id bigint) ON COMMIT DROP;
-    INSERT INTO articles_moved_links SELECT o.id, o.tag_id, o.content_object_id
-      FROM before_links o JOIN after_links n ON n.id = o.id
-     WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
-    IF FOUND THEN
-        {apply_counts("-", "articles_moved_links")}
-        DELETE FROM articles_moved_links;
-        INSERT INTO articles_moved_links SELECT n.id, n.tag_id, n.content_object_id
-          FROM before_links o JOIN after_links n ON n.id = o.id
-         WHERE (o.tag_id, o.content_object_id) IS DISTINCT FROM (n.tag_id, n.content_object_id);
-        {apply_counts("+", "articles_moved_links")}
-    END IF;
-    DELETE FROM articles_moved_links;
-    RETURN NULL;
-END $$;
 CREATE TRIGGER articles_taggedarticle_count_moved
     AFTER UPDATE ON articles_taggedarticle
     REFERENCING OLD TABLE AS before_links NEW TABLE AS after_links
     FOR EACH STATEMENT EXECUTE FUNCTION articles_taggedarticle_count_moved();
 
--- A story that is published, unpublished, rescheduled or (un)translated updates
--- its links' publication time and its tags' counts, whatever wrote it
--- (the admin, an import, QuerySet.update()).
-CREATE FUNCTION articles_article_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.status IS DISTINCT FROM OLD.status OR NEW.published_at IS DISTINCT FROM OLD.published_at THEN
-        UPDATE articles_taggedarticle
-           SET published_at = CASE WHEN NEW.status = 'published' THEN NEW.published_at END
-         WHERE content_object_id = NEW.id;
-    END IF;
-    IF {" OR ".join(f"{readable('NEW', c)} <> {readable('OLD', c)}" for c in LANGUAGES)} THEN
-        UPDATE articles_tag t SET {", ".join(
-            f"story_count_{c} = t.story_count_{c} + {readable('NEW', c)} - {readable('OLD', c)}"
-            for c in LANGUAGES
-        )}
-          FROM articles_taggedarticle l WHERE l.content_object_id = NEW.id AND t.id = l.tag_id;
-    END IF;
-    RETURN NULL;
-END $$;
 CREATE TRIGGER articles_article_sync
     AFTER UPDATE ON articles_article
     FOR EACH ROW EXECUTE FUNCTION articles_article_sync();
