@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -11,6 +12,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
@@ -18,12 +21,15 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
 
 from articles import workflow
+from articles.diffs import text_diff
 from articles.models import (
     Article,
+    LanguageState,
     StoryEvent,
     Tag,
     TaggedArticle,
     language_codes,
+    state_field,
     story_count_field,
 )
 
@@ -110,22 +116,42 @@ class TagFilter(admin.SimpleListFilter):
         return queryset.tagged_with_any([selected])
 
 
-class EnglishTranslationFilter(admin.SimpleListFilter):
-    title = _("English translation")
-    parameter_name = "english"
+class TranslationFilter(admin.SimpleListFilter):
+    """Stories by where their translation into one language stands (one filter per language)."""
+
+    language = None
+    NEEDED = "needed"
 
     def lookups(self, request, model_admin):
         return [
-            ("yes", _("Translated")),
-            ("no", _("Not translated yet")),
+            (self.NEEDED, _("To translate (missing or in progress)")),
+            (LanguageState.IN_PROGRESS.value, _("In progress")),
+            (LanguageState.OUTDATED.value, _("Outdated: the original changed")),
+            (LanguageState.READY.value, _("Ready")),
+            (LanguageState.SOURCE.value, _("It is the original")),
         ]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.in_language("en")
-        if self.value() == "no":
-            return queryset.exclude(pk__in=Article.objects.in_language("en").values("pk"))
-        return queryset
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.NEEDED:
+            return queryset.needing_translation(self.language)
+        if value not in LanguageState.values or value == LanguageState.MISSING:
+            raise IncorrectLookupParameters(f"Unknown translation state: {value!r}")
+        return queryset.filter(**{state_field(self.language): value})
+
+    @classmethod
+    def into(cls, language):
+        return type(
+            f"TranslationFilter_{language}",
+            (cls,),
+            {
+                "language": language,
+                "parameter_name": f"translation_{language}",
+                "title": format_lazy("{} ({})", _("Translation"), LANGUAGE_NAMES[language]),
+            },
+        )
 
 
 class TaggedArticleInline(admin.TabularInline):
@@ -160,13 +186,30 @@ STORY_FIELDS = [
         for field in workflow.TRANSLATABLE_FIELDS
         for code in language_codes()
     ],
+    "source_language",
     "status",
     "published_at",
     "authors",
 ]
 
 
-class ArticleAdminForm(forms.ModelForm):
+LANGUAGE_NAMES = dict(settings.LANGUAGES)  # lazily translated: "Anglais" in French
+
+
+def translation_field(language):
+    """The story form's field saying where the ``language`` translation stands."""
+    return f"translation_{language}"
+
+
+# Each state as the translation's select offers it: what it means for readers.
+TRANSLATION_CHOICE_LABELS = {
+    LanguageState.IN_PROGRESS: _("In progress: readers do not see it"),
+    LanguageState.READY: _("Ready: readers see it (once the story is published)"),
+    LanguageState.OUTDATED: _("Outdated: the original changed; readers still see it"),
+}
+
+
+class StoryForm(forms.ModelForm):
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
@@ -174,8 +217,48 @@ class ArticleAdminForm(forms.ModelForm):
         help_text=_("When sending a story back: what needs changing. Kept in its history."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code in language_codes():
+            name = translation_field(code)
+            if name not in self.fields:
+                continue
+            states = workflow.translation_states(self.story, code)
+            field = self.fields[name]
+            field.choices = [(state.value, TRANSLATION_CHOICE_LABELS[state]) for state in states]
+            field.initial = states[0].value
+            field.disabled = not workflow.can_mark_ready(self.user, self.story, code)
+
+    def language_has_text(self, code):
+        """Whether the story has a title and a body in ``code`` as this form saves it."""
+        values = []
+        for field in Article.REQUIRED_PER_LANGUAGE:
+            name = build_localized_fieldname(field, code)
+            if name in self.fields and not self.fields[name].disabled:
+                values.append(self.cleaned_data.get(name))
+            else:
+                values.append(getattr(self.story, name, None) if self.story else None)
+        return all(values)
+
     def clean(self):
         cleaned = super().clean()
+        source = cleaned.get("source_language") or (
+            self.story.source_language if self.story else settings.LANGUAGE_CODE
+        )
+        for code in language_codes():
+            name = translation_field(code)
+            if name not in self.fields or code == source or self.fields[name].disabled:
+                continue
+            try:
+                workflow.check_translation_state(
+                    self.user,
+                    self.story,
+                    code,
+                    LanguageState(cleaned.get(name) or LanguageState.IN_PROGRESS),
+                    self.language_has_text(code),
+                )
+            except workflow.WorkflowError as error:
+                self.add_error(name, str(error))
         status = cleaned.get("status")
         if "status" in self.fields and status is not None:
             try:
@@ -189,11 +272,40 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned
 
 
+def translation_state_field(language):
+    return forms.ChoiceField(
+        label=format_lazy("{} ({})", _("Translation"), LANGUAGE_NAMES[language]),
+        required=False,
+        help_text=_(
+            "Readers see a translation once it is marked ready. It becomes outdated when "
+            "the original changes; mark it ready again once it follows the changes."
+        ),
+    )
+
+
+# The story form, with one translation-state field per language.
+ArticleAdminForm = type(
+    "ArticleAdminForm",
+    (StoryForm,),
+    {translation_field(code): translation_state_field(code) for code in language_codes()},
+)
+
+
 @admin.register(Article)
 class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     form = ArticleAdminForm
     fieldsets = [
         (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
+        (
+            _("Languages"),
+            {
+                "fields": [
+                    "source_language",
+                    *[translation_field(code) for code in language_codes()],
+                    "source_changes",
+                ]
+            },
+        ),
         (_("Publication"), {"fields": ["status", "comment", "published_at", "authors"]}),
         (_("History"), {"fields": ["history"]}),
     ]
@@ -201,12 +313,19 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
     inlines = [TaggedArticleInline]
-    list_display = ["headline", "state", "published_at", "online", "in_english", "updated_at"]
-    list_filter = ["status", TagFilter, EnglishTranslationFilter]
+    list_display = ["headline", "state", "languages", "published_at", "online", "updated_at"]
+    list_filter = [
+        "status",
+        TagFilter,
+        *[TranslationFilter.into(code) for code in language_codes()],
+    ]
     search_fields = ["title_fr", "title_en"]
     search_help_text = _("Searches the French and English headlines.")
     date_hierarchy = "published_at"
     actions = ["publish", "unpublish"]
+
+    class Media:
+        css = {"all": ["articles/workplace.css"]}
 
     @admin.display(description=_("title"), ordering="title")
     def headline(self, article):
@@ -231,16 +350,107 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
-        return [field for field in STORY_FIELDS if field not in editable] + ["history"]
+        readonly = [field for field in STORY_FIELDS if field not in editable]
+        return [*readonly, "original", "source_changes", "history"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        # A story being written has no history yet.
-        return (
-            fieldsets
-            if obj is not None
-            else [f for f in fieldsets if "history" not in f[1]["fields"]]
+        if obj is not None and not workflow.can_edit_text(request.user, obj):
+            return self.translator_fieldsets(request, obj)
+        translations = [
+            translation_field(code)
+            for code in language_codes()
+            if obj is None or code != obj.source_language
+        ]
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = options["fields"]
+            if "source_language" in fields:
+                fields = ["source_language", *translations]
+                if obj is not None and obj.translation_bases():
+                    fields.append("source_changes")
+            if "history" in fields and obj is None:
+                continue  # a story being written has no history yet
+            fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    def translator_fieldsets(self, request, story):
+        """The original beside each translation the user writes, not hidden behind tabs."""
+        source = LANGUAGE_NAMES[story.source_language]
+        fieldsets = [
+            (
+                format_lazy("{} ({})", _("Original"), source),
+                {"fields": ["original"], "classes": ["side-by-side"]},
+            )
+        ]
+        for code in workflow.translation_languages(request.user):
+            if code == story.source_language:
+                continue
+            fields = [build_localized_fieldname(f, code) for f in workflow.TRANSLATABLE_FIELDS]
+            fieldsets.append(
+                (
+                    format_lazy("{} ({})", _("Translation"), LANGUAGE_NAMES[code]),
+                    {
+                        "fields": [*fields, translation_field(code), "source_changes"],
+                        "classes": ["side-by-side"],
+                    },
+                )
+            )
+        fieldsets.append(
+            (_("Publication"), {"fields": ["status", "published_at", "authors", "source_language"]})
         )
+        fieldsets.append((_("History"), {"fields": ["history"]}))
+        return fieldsets
+
+    @admin.display(description=_("Original text"))
+    def original(self, article):
+        """The original's title, standfirst and body, read-only, as the translator reads them."""
+        code = article.source_language
+        return format_html(
+            '<div class="original-text" lang="{}"><h2>{}</h2><p class="standfirst">{}</p>{}</div>',
+            code,
+            getattr(article, build_localized_fieldname("title", code)) or "",
+            getattr(article, build_localized_fieldname("standfirst", code)) or "",
+            # Sanitised with an allow-list when it was saved, as on the public page.
+            mark_safe(getattr(article, build_localized_fieldname("body", code)) or ""),  # noqa: S308
+        )
+
+    @admin.display(description=_("What changed in the original"))
+    def source_changes(self, article):
+        """For each outdated translation, each field of the original that changed since it
+        was marked ready: what it was then, and what it is now."""
+        outdated = []
+        for code, basis in sorted(article.translation_bases().items()):
+            if article.state(code) != LanguageState.OUTDATED:
+                continue
+            current = article.source_text()
+            rows = format_html_join(
+                "",
+                "<tr><th>{}</th><td>{}</td></tr>",
+                (
+                    (
+                        Article._meta.get_field(field).verbose_name,
+                        text_diff(basis.source.get(field, ""), current[field]),
+                    )
+                    for field in basis.outdated_fields(article)
+                ),
+            )
+            outdated.append(
+                format_html(
+                    '<div class="source-changes"><p>{}</p><table>{}</table></div>',
+                    _(
+                        "Translation (%(language)s) marked ready on %(date)s. "
+                        "Since then, the original changed:"
+                    )
+                    % {
+                        "language": LANGUAGE_NAMES[code],
+                        "date": date_format(timezone.localtime(basis.ready_at), "DATETIME_FORMAT"),
+                    },
+                    rows,
+                )
+            )
+        if not outdated:
+            return _("No translation is outdated.")
+        return format_html_join("", "{}", ((part,) for part in outdated))
 
     @admin.display(description=_("Changes of state"))
     def history(self, article):
@@ -256,7 +466,11 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
                 (
                     (
                         date_format(timezone.localtime(event.at), "DATETIME_FORMAT"),
-                        event.get_kind_display(),
+                        format_lazy(
+                            "{} ({})", event.get_kind_display(), LANGUAGE_NAMES[event.language]
+                        )
+                        if event.language
+                        else event.get_kind_display(),
                         (event.user.get_full_name() or event.user.get_username())
                         if event.user
                         else _("someone since removed"),
@@ -292,8 +506,20 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
             if change
             else None
         )
+        old_states = {code: obj.state(code) for code in language_codes()}
+        for code in obj.translation_languages():
+            name = translation_field(code)
+            if name not in form.fields or form.fields[name].disabled:
+                continue
+            wanted = form.cleaned_data.get(name)
+            if wanted == LanguageState.READY and old_states[code] != LanguageState.READY:
+                obj.mark_translation_ready(code, request.user)
+            elif wanted == LanguageState.IN_PROGRESS:
+                obj.mark_translation_in_progress(code)
         super().save_model(request, obj, form, change)
         workflow.record(obj, request.user, old_status, form.cleaned_data.get("comment", ""))
+        for code in obj.translation_languages():
+            workflow.record_translation(obj, request.user, code, old_states[code])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -305,9 +531,22 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     def online(self, article):
         return article.is_published()
 
-    @admin.display(description=_("in English"), boolean=True)
-    def in_english(self, article):
-        return article.has_language("en")
+    @admin.display(description=_("languages"))
+    def languages(self, article):
+        """Each language's state at a glance: "FR original · EN ready"."""
+        return format_html_join(
+            " · ",
+            '<span class="language-state language-state-{}" title="{}">{} {}</span>',
+            (
+                (
+                    article.state(code).value,
+                    LANGUAGE_NAMES[code],
+                    code.upper(),
+                    article.state(code).label.lower(),
+                )
+                for code in language_codes()
+            ),
+        )
 
     def view_on_site(self, article):
         # None for a story with neither language written yet: the link is then hidden.

@@ -561,6 +561,19 @@ class ArticleQuerySet(models.QuerySet):
         """Stories whose ``language`` version readers may see once they are published."""
         return self.filter(language_filter(language))
 
+    def needing_translation(self, language):
+        """Stories worth translating into ``language`` whose translation is missing or in
+        progress: published (scheduled too) or submitted for review."""
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.REVIEW],
+            **{
+                f"{state_field(language)}__in": [
+                    LanguageState.MISSING.value,
+                    LanguageState.IN_PROGRESS.value,
+                ]
+            },
+        )
+
     def written_in(self, language=None):
         """Stories with a title and a body in ``language``, translation ready or not."""
         return self.filter(text_filter(language))
@@ -996,6 +1009,8 @@ class StoryEvent(models.Model):
         UNPUBLISHED = "unpublished", _("Unpublished")
         WITHDRAWN = "withdrawn", _("Withdrawn from review")
         REOPENED = "reopened", _("Back to draft")
+        TRANSLATION_READY = "translation_ready", _("Translation marked ready")
+        TRANSLATION_WITHDRAWN = "translation_withdrawn", _("Translation taken offline")
 
     story = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="events", verbose_name=_("story")
@@ -1007,7 +1022,14 @@ class StoryEvent(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The translation concerned, for a translation’s events."),
+    )
     comment = models.TextField(
         _("comment"), blank=True, help_text=_("Why a story was sent back, for its writer.")
     )

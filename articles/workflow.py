@@ -9,7 +9,8 @@ groups (created by migration 0005) holding these permissions:
 - **Editor**: everything on stories and tags: review, send back with a
   comment, publish, schedule, unpublish, reassign authors.
 - **Translator into <language>**: edits only that language's title, slug,
-  standfirst and body, and that language's tag names and slugs.
+  standfirst and body, and that language's tag names and slugs, and marks the
+  translation ready (readers see it) or takes it back.
 - **Editor-in-chief**: an editor who also manages accounts and roles.
 
 A superuser may do everything. Every refusal is a ``WorkflowError`` whose
@@ -174,7 +175,9 @@ def editable_fields(user, story, all_fields):
         if not (is_editor(user) or user.has_perm(REASSIGN)):
             fields -= {"authors"}
         return fields
-    languages = translation_languages(user)
+    # A translator writes translations, never the original.
+    source = story.source_language if story is not None else None
+    languages = [code for code in translation_languages(user) if code != source]
     return {
         build_localized_fieldname(field, code)
         for field in TRANSLATABLE_FIELDS
@@ -210,6 +213,68 @@ def check_status_change(user, story, new_status):
         _("You may not change this story’s status from “%(old)s” to “%(new)s”.")
         % {"old": Status(story.status).label, "new": Status(new_status).label}
     )
+
+
+def can_mark_ready(user, story, language):
+    """Whether ``user`` may mark the story's ``language`` translation ready, or take it back.
+
+    Its translators and editors; never the original, which is published with the story.
+    """
+    if story is not None and language == story.source_language:
+        return False
+    if not user.is_active or not user.has_perm("articles.change_article"):
+        return False
+    return is_editor(user) or language in translation_languages(user)
+
+
+def translation_states(story, language):
+    """The states the ``language`` translation may be given from where it stands.
+
+    The first is where it stands (a missing one counts as in progress). An
+    outdated one stays outdated until someone marks it ready again or takes it
+    offline: saving other changes does not clear the flag.
+    """
+    from articles.models import LanguageState
+
+    current = story.state(language) if story is not None else LanguageState.MISSING
+    if current == LanguageState.OUTDATED:
+        return [LanguageState.OUTDATED, LanguageState.READY, LanguageState.IN_PROGRESS]
+    if current == LanguageState.READY:
+        return [LanguageState.READY, LanguageState.IN_PROGRESS]
+    return [LanguageState.IN_PROGRESS, LanguageState.READY]
+
+
+def check_translation_state(user, story, language, state, has_text):
+    """Refuse (WorkflowError) a translation state ``user`` may not give, or that cannot be."""
+    from articles.models import LanguageState
+
+    if state == translation_states(story, language)[0]:
+        return
+    if not can_mark_ready(user, story, language):
+        raise WorkflowError(
+            _("Only an editor or a translator into this language may mark it ready.")
+        )
+    if state not in translation_states(story, language):
+        raise WorkflowError(_("This translation cannot be given that state."))
+    if state == LanguageState.READY and not has_text:
+        raise WorkflowError(_("Only a translation with a title and a body can be marked ready."))
+
+
+def record_translation(story, user, language, old_state):
+    """Add the audit-trail event of a translation marked ready or taken offline."""
+    from articles.models import LanguageState, StoryEvent
+
+    new_state = story.state(language)
+    if new_state == LanguageState.READY and old_state != LanguageState.READY:
+        kind = StoryEvent.Kind.TRANSLATION_READY
+    elif new_state == LanguageState.IN_PROGRESS and old_state in (
+        LanguageState.READY,
+        LanguageState.OUTDATED,
+    ):
+        kind = StoryEvent.Kind.TRANSLATION_WITHDRAWN
+    else:
+        return None
+    return StoryEvent.objects.create(story=story, user=user, kind=kind, language=language)
 
 
 def check_bulk(user):

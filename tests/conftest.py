@@ -1,7 +1,9 @@
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import translation
 
-from tests.factories import StaffFactory
+from articles import workflow
+from tests.factories import StaffFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +31,37 @@ def _no_page_cache(settings):
     Test transactions never commit, so the cache would never hear of a change.
     """
     settings.PAGE_CACHE_SECONDS = 0
+
+
+# The newsroom's roles (articles.workflow), each a member with a staff account.
+
+
+@pytest.fixture
+def roles():
+    workflow.ensure_roles()
+
+
+def member(role, **fields):
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def journalist(roles):
+    return member(workflow.JOURNALISTS, first_name="Yanis", last_name="Haddad")
+
+
+@pytest.fixture
+def editor(roles):
+    return member(workflow.EDITORS)
+
+
+@pytest.fixture
+def chief(roles):
+    return member(workflow.EDITORS_IN_CHIEF)
+
+
+@pytest.fixture
+def translator(roles):
+    return member(workflow.translators("en"))

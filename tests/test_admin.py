@@ -33,6 +33,7 @@ def new_story_form(**overrides):
         "slug_en": "offensive-in-the-kursk-region",
         "standfirst_en": "What you need to know.",
         "body_en": "<p>The English text.</p>",
+        "source_language": "fr",
         "status": Article.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
@@ -101,7 +102,7 @@ def test_story_fields_are_grouped_in_tabs(staff_client):
 
 
 @pytest.mark.parametrize(
-    ("filters", "listed"), [({}, 30), ({"tag": "first"}, 6), ({"english": "no"}, 15)]
+    ("filters", "listed"), [({}, 30), ({"tag": "first"}, 6), ({"translation_en": "needed"}, 15)]
 )
 def test_changelist_runs_a_fixed_number_of_queries(
     staff_client, django_assert_max_num_queries, filters, listed
@@ -275,16 +276,38 @@ def tag_filter_choices(response):
     return [label for _value, label in tag_filter.lookup_choices]
 
 
-def test_english_filter_narrows_the_list(staff_client):
-    translated = ArticleFactory(english=True)
-    french_only = ArticleFactory()
-    half_translated = ArticleFactory(title_en="Title without a body")
+def test_translation_filters_narrow_the_list_by_each_languages_state(staff_client):
+    ready = ArticleFactory(english=True)
+    missing = ArticleFactory()
+    in_progress = ArticleFactory(title_en="A translation being written", body_en="<p>Text.</p>")
+    draft = ArticleFactory(draft=True)  # not worth translating yet
+    outdated = ArticleFactory(english=True)
+    outdated.title_fr = "Titre corrigé"
+    outdated.save()
     url = admin_url("articles_article_changelist")
-    assert changelist_ids(staff_client.get(url, {"english": "yes"})) == {translated.pk}
-    assert changelist_ids(staff_client.get(url, {"english": "no"})) == {
-        french_only.pk,
-        half_translated.pk,
+
+    def listed(value):
+        return changelist_ids(staff_client.get(url, {"translation_en": value}))
+
+    assert listed("needed") == {missing.pk, in_progress.pk}
+    assert listed("in_progress") == {in_progress.pk}
+    assert listed("ready") == {ready.pk}
+    assert listed("outdated") == {outdated.pk}
+    assert listed("source") == set()
+    assert changelist_ids(staff_client.get(url, {"translation_fr": "source"})) == {
+        ready.pk,
+        missing.pk,
+        in_progress.pk,
+        draft.pk,
+        outdated.pk,
     }
+
+
+def test_an_unknown_translation_state_in_the_address_is_refused(staff_client):
+    response = staff_client.get(
+        admin_url("articles_article_changelist"), {"translation_en": "nonsense"}
+    )
+    assert response.status_code in (302, 400)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 the translations marked ready, on every public page (articles.models.LanguageState)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
@@ -64,7 +65,7 @@ def test_marking_ready_makes_the_translation_public_and_keeps_its_basis(story):
 
 def test_a_translation_without_text_cannot_be_marked_ready():
     story = ArticleFactory()
-    with pytest.raises(Exception, match="title and a body"):
+    with translation.override("en"), pytest.raises(ValidationError, match="title and a body"):
         story.mark_translation_ready("en", None)
 
 
@@ -149,7 +150,7 @@ def test_the_database_refuses_a_public_version_without_text():
 def test_the_original_needs_a_title_and_a_body():
     story = Article(title_en="Only English", body_en="<p>Text.</p>", source_language="fr")
     story.pk = 1  # an existing story: its original is not guessed again
-    with pytest.raises(Exception, match="original language"):
+    with translation.override("en"), pytest.raises(ValidationError, match="original language"):
         story.clean()
 
 

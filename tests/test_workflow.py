@@ -31,7 +31,7 @@ class FormFields(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.data, self._textarea, self._select = {}, None, None
+        self.data, self._textarea, self._select, self._multiple = {}, None, None, False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -45,9 +45,15 @@ class FormFields(HTMLParser):
             self.data[name] = ""
         elif tag == "select" and name:
             self._select = name
-            self.data.setdefault(name, "")
+            # A multiple select with nothing chosen posts nothing.
+            self._multiple = "multiple" in attrs
+            if not self._multiple:
+                self.data.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
+            if self._multiple:
+                self.data.setdefault(self._select, []).append(attrs.get("value", ""))
+            else:
+                self.data[self._select] = attrs.get("value", "")
 
     def handle_endtag(self, tag):
         if tag == "textarea":
@@ -65,37 +71,6 @@ def form_of(response):
     parser.feed(response.content.decode())
     data = {k: v for k, v in parser.data.items() if k not in ("csrfmiddlewaretoken", "action")}
     return data | {"_save": "Save"}
-
-
-@pytest.fixture
-def roles():
-    workflow.ensure_roles()
-
-
-def member(role, **fields):
-    user = UserFactory(is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-@pytest.fixture
-def journalist(roles):
-    return member(workflow.JOURNALISTS, first_name="Yanis", last_name="Haddad")
-
-
-@pytest.fixture
-def editor(roles):
-    return member(workflow.EDITORS)
-
-
-@pytest.fixture
-def chief(roles):
-    return member(workflow.EDITORS_IN_CHIEF)
-
-
-@pytest.fixture
-def translator(roles):
-    return member(workflow.translators("en"))
 
 
 def signed_in(client, user):
