@@ -116,6 +116,29 @@ class TagFilter(admin.SimpleListFilter):
         return queryset.tagged_with_any([selected])
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The review queue (oldest first: see ArticleAdmin.get_ordering) and one's own stories."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            (key, label)
+            for key, label, _filters, _stories in workflow.queues(request.user)
+            if key in ("review", "mine")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(status=Article.Status.REVIEW)
+        if self.value() == "mine":
+            return queryset.by_author(request.user)
+        if self.value() is not None:
+            raise IncorrectLookupParameters(f"Unknown queue: {self.value()!r}")
+        return queryset
+
+
 class TranslationFilter(admin.SimpleListFilter):
     """Stories by where their translation into one language stands (one filter per language)."""
 
@@ -315,6 +338,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     inlines = [TaggedArticleInline]
     list_display = ["headline", "state", "languages", "published_at", "online", "updated_at"]
     list_filter = [
+        QueueFilter,
         "status",
         TagFilter,
         *[TranslationFilter.into(code) for code in language_codes()],
@@ -332,11 +356,28 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         # The active language's title, or the other one for a story not yet translated.
         return str(article)
 
-    @admin.display(description=_("status"), ordering="status")
+    @admin.display(description=_("status"), ordering="status_changed_at")
     def state(self, article):
-        if article.is_scheduled():
-            return _("Scheduled")
-        return article.get_status_display()
+        """The status, and who gave it when: "Submitted for review — Léa Dubois, 1 Dec 14:02"."""
+        status = _("Scheduled") if article.is_scheduled() else article.get_status_display()
+        if article.status_changed_at is None:
+            return status
+        who = article.status_changed_by
+        return format_html(
+            '{}<br><span class="status-change">{}, {}</span>',
+            status,
+            (who.get_full_name() or who.get_username()) if who else _("someone since removed"),
+            date_format(timezone.localtime(article.status_changed_at), "SHORT_DATETIME_FORMAT"),
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("status_changed_by")
+
+    def get_ordering(self, request):
+        # The review queue: the story waiting longest first.
+        if request.GET.get(QueueFilter.parameter_name) == "review":
+            return ["status_changed_at", "pk"]
+        return super().get_ordering(request)
 
     # What each role may do: articles.workflow decides, for every path into the form.
 

@@ -95,6 +95,7 @@ ARTICLE_COLUMNS = (
     "source_language",
     "state_fr",
     "state_en",
+    "status_changed_at",
 )
 LINK_COLUMNS = ("id", "content_object_id", "tag_id", "published_at")
 AUTHOR_COLUMNS = ("id", "article_id", "user_id")
@@ -756,6 +757,8 @@ class _Writer:
                     "fr",
                     LanguageState.SOURCE.value,
                     story.english_state,
+                    # Waiting in the review queue since its last change.
+                    story.updated_at if story.status == Article.Status.REVIEW else None,
                 )
 
         self.copy("articles_article", ARTICLE_COLUMNS, rows(), "stories")

@@ -112,6 +112,32 @@ def readable_per_language(model_name):
     return indexes
 
 
+def translation_queues(model_name):
+    """Per language, the translators' queues as indexes, newest first like the story list:
+    the stories to translate (ArticleQuerySet.needing_translation) and the outdated ones."""
+    indexes = []
+    for code in language_codes():
+        state = state_field(code)
+        to_translate = Q(status__in=["published", "review"]) & Q(
+            **{f"{state}__in": ["missing", "in_progress"]}
+        )
+        indexes.append(
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=to_translate,
+                name=f"{model_name}_to_translate_{code}_idx",
+            )
+        )
+        indexes.append(
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(**{state: "outdated"}),
+                name=f"{model_name}_outdated_{code}_idx",
+            )
+        )
+    return indexes
+
+
 @functools.lru_cache(maxsize=100_000)
 def tag_path(script_prefix, language, slugs):
     """The tag page's path; remembered, since a list page shows a hundred tag links.
@@ -564,8 +590,9 @@ class ArticleQuerySet(models.QuerySet):
     def needing_translation(self, language):
         """Stories worth translating into ``language`` whose translation is missing or in
         progress: published (scheduled too) or submitted for review."""
+        # As the index of translation_queues() spells it, so that PostgreSQL matches the two.
         return self.filter(
-            status__in=[Article.Status.PUBLISHED, Article.Status.REVIEW],
+            status__in=[Article.Status.PUBLISHED.value, Article.Status.REVIEW.value],
             **{
                 f"{state_field(language)}__in": [
                     LanguageState.MISSING.value,
@@ -573,6 +600,17 @@ class ArticleQuerySet(models.QuerySet):
                 ]
             },
         )
+
+    def outdated(self, language):
+        """Stories whose ``language`` translation is outdated: the original changed since."""
+        return self.filter(**{state_field(language): LanguageState.OUTDATED.value})
+
+    def review_queue(self):
+        """Stories submitted for review, the longest waiting first."""
+        return self.filter(status=Article.Status.REVIEW).order_by("status_changed_at", "pk")
+
+    def by_author(self, user):
+        return self.filter(authors=user)
 
     def written_in(self, language=None):
         """Stories with a title and a body in ``language``, translation ready or not."""
@@ -704,6 +742,24 @@ class Article(models.Model):
             "left empty, it is set when the story is published."
         ),
     )
+    status_changed_at = models.DateTimeField(
+        _("status changed"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the story last changed status: when it was submitted, for the review queue."
+        ),
+    )
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("status changed by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     source_language = models.CharField(
@@ -742,7 +798,16 @@ class Article(models.Model):
         verbose_name_plural = _("stories")
         ordering = ["-published_at", "-pk"]
         constraints = [*unique_per_language("article", "slug"), *live_needs_text("article")]
-        indexes = readable_per_language("article")
+        indexes = [
+            *readable_per_language("article"),
+            *translation_queues("article"),
+            # The editors' review queue: submitted stories, the longest waiting first.
+            models.Index(
+                fields=["status_changed_at", "id"],
+                condition=Q(status="review"),
+                name="article_review_queue_idx",
+            ),
+        ]
         # The roles of articles.workflow are made of these (and Django's own add/change/...).
         permissions = [
             ("publish_article", _("Can publish, schedule, unpublish and send back stories")),

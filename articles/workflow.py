@@ -277,6 +277,59 @@ def record_translation(story, user, language, old_state):
     return StoryEvent.objects.create(story=story, user=user, kind=kind, language=language)
 
 
+# A queue's count stops there: "1000+" says enough, and counting further costs a scan.
+QUEUE_COUNT_LIMIT = 1000
+
+
+def queues(user):
+    """The work waiting for ``user``, by role: [(key, label, filters, stories), ...].
+
+    Editors: the review queue. Who writes stories: their own. Translators (and
+    editors): per language, the stories to translate and the outdated ones.
+    ``filters`` are the story list's, ``stories`` the queryset behind them.
+    """
+    from articles.models import Article
+
+    stories = Article.objects.all()
+    found = []
+    if is_editor(user):
+        found.append(
+            ("review", _("Submitted for review"), {"queue": "review"}, stories.review_queue())
+        )
+    if user.has_perm("articles.add_article"):
+        found.append(("mine", _("My stories"), {"queue": "mine"}, stories.by_author(user)))
+    languages = (
+        [code for code, _name in settings.LANGUAGES]
+        if is_editor(user)
+        else translation_languages(user)
+    )
+    names = dict(settings.LANGUAGES)
+    for code in languages:
+        found.append(
+            (
+                f"translate_{code}",
+                _("To translate into %(language)s") % {"language": names[code]},
+                {f"translation_{code}": "needed"},
+                stories.needing_translation(code),
+            )
+        )
+        found.append(
+            (
+                f"outdated_{code}",
+                _("Translation outdated (%(language)s)") % {"language": names[code]},
+                {f"translation_{code}": "outdated"},
+                stories.outdated(code),
+            )
+        )
+    return found
+
+
+def queue_count(stories):
+    """How many stories a queue holds, up to QUEUE_COUNT_LIMIT (then "1000+")."""
+    count = stories.order_by()[: QUEUE_COUNT_LIMIT + 1].count()
+    return f"{QUEUE_COUNT_LIMIT}+" if count > QUEUE_COUNT_LIMIT else str(count)
+
+
 def check_bulk(user):
     """Refuse a bulk publish or unpublish by someone who is not an editor."""
     if not is_editor(user):
@@ -304,18 +357,31 @@ def event_for(old_status, new_status, published_at=None):
 
 def record(story, user, old_status, comment=""):
     """Add the audit-trail event of ``story``'s status change, when it changed."""
-    from articles.models import StoryEvent
+    from articles.models import Article, StoryEvent
 
     kind = event_for(old_status, story.status, story.published_at)
     if kind is None:
         return None
-    return StoryEvent.objects.create(story=story, user=user, kind=kind, comment=comment)
+    with transaction.atomic():
+        event = StoryEvent.objects.create(story=story, user=user, kind=kind, comment=comment)
+        # update(): the story's own save (and its revision) is done; this is its queue place.
+        Article.objects.filter(pk=story.pk).update(
+            status_changed_at=event.at, status_changed_by=user
+        )
+        story.status_changed_at, story.status_changed_by = event.at, user
+    return event
 
 
 def record_bulk(stories, user, kind):
-    from articles.models import StoryEvent
+    from django.utils import timezone
+
+    from articles.models import Article, StoryEvent
 
     with transaction.atomic():
-        StoryEvent.objects.bulk_create(
+        events = StoryEvent.objects.bulk_create(
             [StoryEvent(story_id=pk, user=user, kind=kind) for pk in stories]
         )
+        Article.objects.filter(pk__in=stories).update(
+            status_changed_at=timezone.now(), status_changed_by=user
+        )
+    return events
