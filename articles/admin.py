@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -25,6 +27,7 @@ from articles.diffs import text_diff
 from articles.models import (
     Article,
     LanguageState,
+    PreviewLink,
     StoryEvent,
     Tag,
     TaggedArticle,
@@ -32,6 +35,7 @@ from articles.models import (
     state_field,
     story_count_field,
 )
+from articles.views import absolute_url
 
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
 # show journalists a second, useless "Tags" page.
@@ -202,6 +206,42 @@ class TaggedArticleInline(admin.TabularInline):
         )
 
 
+class PreviewLinkInline(admin.TabularInline):
+    """Shareable previews of the story: a signed address that expires, revoked by deleting it."""
+
+    model = PreviewLink
+    fields = ["language", "expires_at", "address", "created_by"]
+    readonly_fields = ["address", "created_by"]
+    extra = 0
+    verbose_name = _("shareable preview link")
+    verbose_name_plural = _("shareable preview links")
+
+    @admin.display(description=_("address"))
+    def address(self, link):
+        if link.pk is None:
+            return _("Made when the story is saved.")
+        url = absolute_url(None, link.get_absolute_url())
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["expires_at"].initial = lambda: timezone.now() + timedelta(days=7)
+        return formset
+
+    # Whoever may change the story's text may share it before it is published.
+    def has_add_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.can_edit_text(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return workflow.can_change(request.user, obj) if obj is not None else False
+
+
 # The fields of the story form, as modeltranslation names them.
 STORY_FIELDS = [
     *[
@@ -335,7 +375,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
-    inlines = [TaggedArticleInline]
+    inlines = [TaggedArticleInline, PreviewLinkInline]
     list_display = ["headline", "state", "languages", "published_at", "online", "updated_at"]
     list_filter = [
         QueueFilter,
@@ -392,7 +432,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     def get_readonly_fields(self, request, obj=None):
         editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
         readonly = [field for field in STORY_FIELDS if field not in editable]
-        return [*readonly, "original", "source_changes", "history"]
+        return [*readonly, "original", "previews", "source_changes", "history"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not workflow.can_edit_text(request.user, obj):
@@ -407,6 +447,8 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
             fields = options["fields"]
             if "source_language" in fields:
                 fields = ["source_language", *translations]
+                if obj is not None:
+                    fields.append("previews")
                 if obj is not None and obj.translation_bases():
                     fields.append("source_changes")
             if "history" in fields and obj is None:
@@ -431,7 +473,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
                 (
                     format_lazy("{} ({})", _("Translation"), LANGUAGE_NAMES[code]),
                     {
-                        "fields": [*fields, translation_field(code), "source_changes"],
+                        "fields": [*fields, translation_field(code), "previews", "source_changes"],
                         "classes": ["side-by-side"],
                     },
                 )
@@ -441,6 +483,25 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         )
         fieldsets.append((_("History"), {"fields": ["history"]}))
         return fieldsets
+
+    @admin.display(description=_("Preview"))
+    def previews(self, article):
+        """Each language version as readers will see it, in a new tab (saved text only)."""
+        links = [(article.url_for(code), LANGUAGE_NAMES[code]) for code in article.languages()]
+        if not links:
+            return _("Nothing to preview yet: save a title and a body first.")
+        return format_html_join(
+            " · ",
+            '<a href="{}" target="_blank" rel="noopener" class="story-preview">{} ↗</a>',
+            links,
+        )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PreviewLink:
+            for link_form in formset.forms:
+                if link_form.instance.pk is None:
+                    link_form.instance.created_by = request.user
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description=_("Original text"))
     def original(self, article):

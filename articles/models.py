@@ -1,5 +1,6 @@
 import functools
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -306,7 +307,8 @@ class TagQuerySet(models.QuerySet):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.
 
         A slug is looked for in ``language`` first, then in the other languages,
-        so that a link using another language's slug can be redirected.
+        then among the slugs tags had before being renamed (TagSlug), so that a
+        link using another language's slug or an old one can be redirected.
         """
         languages = [language, *[code for code in language_codes() if code != language]]
         match = Q()
@@ -317,6 +319,12 @@ class TagQuerySet(models.QuerySet):
         for code in languages:
             for tag in found:
                 by_slug.setdefault(getattr(tag, build_localized_fieldname("slug", code)), tag)
+        if unknown := [slug for slug in slugs if slug not in by_slug]:
+            old = TagSlug.objects.filter(slug__in=unknown).select_related("tag")
+            for code in languages:
+                for former in old:
+                    if former.language == code:
+                        by_slug.setdefault(former.slug, former.tag)
         if not all(slug in by_slug for slug in slugs):
             return None
         return list(dict.fromkeys(by_slug[slug] for slug in slugs))
@@ -373,10 +381,53 @@ class Tag(TagBase):
     def __str__(self):
         return self.name or ""
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        columns = [
+            build_localized_fieldname(f, c) for f in ("name", "slug") for c in language_codes()
+        ]
+        if all(column in field_names for column in columns):  # not when some are deferred
+            instance.stored_names_and_slugs = instance.names_and_slugs()
+        return instance
+
+    def names_and_slugs(self):
+        """{language: (name readers see, slug)}: a slug made from its name follows a new name."""
+        return {
+            code: (
+                getattr(self, build_localized_fieldname("name", code), None) or self.any_name(),
+                getattr(self, build_localized_fieldname("slug", code), None),
+            )
+            for code in language_codes()
+        }
+
     def save(self, *args, **kwargs):
+        stored = getattr(self, "stored_names_and_slugs", {})
+        moved = []
         for code in language_codes():
+            slug_field = build_localized_fieldname("slug", code)
             name = getattr(self, build_localized_fieldname("name", code)) or self.any_name()
-            fill_slug(self, build_localized_fieldname("slug", code), name)
+            old_name, old_slug = stored.get(code, (None, None))
+            # Renamed with its slug left as it was, and that slug the one its old name
+            # made (not one set by hand): the slug follows the new name.
+            follows = old_slug == ascii_slug(old_name or "") and name != old_name
+            if old_slug and follows and getattr(self, slug_field) == old_slug:
+                setattr(self, slug_field, None)
+            fill_slug(self, slug_field, name)
+            if old_slug and getattr(self, slug_field) != old_slug:
+                moved.append((code, old_slug))
+        with transaction.atomic():
+            self._save_tag(*args, **kwargs)
+            for code, slug in moved:
+                # The old address leads to the new one (TagQuerySet.for_slugs).
+                TagSlug.objects.update_or_create(language=code, slug=slug, defaults={"tag": self})
+            if moved:
+                for code in language_codes():
+                    current = getattr(self, build_localized_fieldname("slug", code))
+                    TagSlug.objects.filter(language=code, slug=current).delete()
+        self.stored_names_and_slugs = self.names_and_slugs()
+
+    def _save_tag(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None:
             # The counts are the database's (migration 0004); this copy may be stale.
             kwargs["update_fields"] = [
@@ -441,6 +492,25 @@ for _code in language_codes():
             help_text=_("Kept up to date by the database when stories change."),
         ),
     )
+
+
+class TagSlug(models.Model):
+    """A slug a tag had before it was renamed: its old address redirects to the new one."""
+
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="old_slugs", verbose_name=_("tag")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    slug = models.SlugField(_("slug"), max_length=SLUG_MAX_LENGTH)
+
+    class Meta:
+        verbose_name = _("former tag address")
+        verbose_name_plural = _("former tag addresses")
+        constraints = [models.UniqueConstraint(fields=["language", "slug"], name="tag_slug_unique")]
+        indexes = [models.Index(fields=["slug"], name="tag_slug_slug_idx")]
+
+    def __str__(self):
+        return f"{self.slug} ({self.language})"
 
 
 class TaggedArticleQuerySet(models.QuerySet):
@@ -1179,3 +1249,69 @@ class StoryTranslation(models.Model):
             for field in TRANSLATED_FROM_SOURCE
             if current[field] != self.source.get(field, "")
         ]
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def valid(self):
+        """Links that open their story now: not expired (revoking one deletes it)."""
+        return self.filter(expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A link that shows a story, published or not, to someone without an account.
+
+    Its address is signed (articles.previews), so it cannot be guessed from
+    another; it expires, and deleting it revokes it at once.
+    """
+
+    story = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="preview_links", verbose_name=_("story")
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language version the link shows."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(
+        _("expires"), help_text=_("After this, the link shows nothing. At most 30 days ahead.")
+    )
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("preview link")
+        verbose_name_plural = _("preview links")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.story} ({self.language})"
+
+    def get_absolute_url(self):
+        from articles.previews import preview_path
+
+        return preview_path(self)
+
+    def clean(self):
+        if self.expires_at is None:
+            return
+        now = timezone.now()
+        if self.expires_at <= now:
+            raise ValidationError({"expires_at": _("A preview link must expire in the future.")})
+        if self.expires_at > now + PREVIEW_LINK_MAX_AGE:
+            raise ValidationError(
+                {"expires_at": _("A preview link expires within 30 days at most.")}
+            )
+
+
+PREVIEW_LINK_MAX_AGE = timedelta(days=30)

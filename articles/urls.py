@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.utils.translation import gettext_lazy as _
 
-from articles import views
+from articles import previews, views
 
 
 class TagExpressionConverter:
@@ -25,4 +25,5 @@ urlpatterns = [
     path(_("stories/<slug:slug>/"), views.article_detail, name="article-detail"),
     path(_("tags/"), views.TagListView.as_view(), name="tag-list"),
     path(_("tags/<tags:slugs>/"), views.tag_detail, name="tag-detail"),
+    path(_("preview/<str:token>/"), previews.preview, name="preview"),
 ]

@@ -30,10 +30,13 @@ from articles.pagination import (
 
 
 def absolute_url(request, url):
-    """``url`` on the site's public address (SITE_URL), or on the request's in development."""
+    """``url`` on the site's public address (SITE_URL), or on the request's in development.
+
+    With neither (no request at hand in development), the path itself.
+    """
     if settings.SITE_URL:
         return settings.SITE_URL + url
-    return request.build_absolute_uri(url)
+    return request.build_absolute_uri(url) if request is not None else url
 
 
 def alternates(request, urls):

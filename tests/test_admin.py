@@ -41,6 +41,8 @@ def new_story_form(**overrides):
         "tagged_items-INITIAL_FORMS": "0",
         "tagged_items-MIN_NUM_FORMS": "0",
         "tagged_items-MAX_NUM_FORMS": "1000",
+        "preview_links-TOTAL_FORMS": "0",
+        "preview_links-INITIAL_FORMS": "0",
         "_save": "Save",
     }
     return data | overrides

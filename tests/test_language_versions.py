@@ -247,3 +247,57 @@ def test_an_english_original_with_a_french_translation_in_progress(client):
     with translation.override("fr"):
         home = client.get(reverse("articles:article-list")).content.decode()
     assert "La version française" not in home
+
+
+# A tag's slug follows its name in each language
+
+
+def test_a_translated_tag_name_gives_the_tag_its_own_slug_and_the_old_one_redirects(client):
+    tag = TagFactory(name_fr="Nucléaire", name_en="Nucléaire")  # as a new tag is created
+    ArticleFactory(tags=[tag], english=True)
+    assert tag.slug_en == "nucleaire"
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.name_en = "Nuclear power"
+    tag.save()
+    assert (tag.slug_fr, tag.slug_en) == ("nucleaire", "nuclear-power")
+    response = client.get("/en/tags/nucleaire/")
+    assert response.status_code == 301
+    assert response["Location"] == "/en/tags/nuclear-power/"
+    assert client.get("/fr/etiquettes/nucleaire/").status_code == 200
+
+
+def test_a_slug_set_by_hand_stays_when_the_name_changes():
+    tag = TagFactory(name_fr="Corée du Nord", slug_fr="rpdc")
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.name_fr = "Corée du Nord (RPDC)"
+    tag.save()
+    assert tag.slug_fr == "rpdc"
+
+
+def test_a_slug_typed_with_the_new_name_is_kept():
+    tag = Tag.objects.get(pk=TagFactory(name_fr="Climat").pk)
+    tag.name_fr, tag.slug_fr = "Climat et météo", "meteo"
+    tag.save()
+    assert tag.slug_fr == "meteo"
+
+
+def test_renaming_back_gives_the_old_address_back_to_the_tag(client):
+    tag = Tag.objects.get(pk=TagFactory(name_fr="Climat").pk)
+    ArticleFactory(tags=[tag])
+    tag.name_fr = "Climat et météo"
+    tag.save()
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.name_fr = "Climat"
+    tag.save()
+    assert tag.slug_fr == "climat"
+    assert client.get("/fr/etiquettes/climat/").status_code == 200
+    response = client.get("/fr/etiquettes/climat-et-meteo/")
+    assert response["Location"] == "/fr/etiquettes/climat/"
+
+
+def test_an_old_slug_of_an_embargoed_tag_is_no_redirect(client):
+    tag = Tag.objects.get(pk=TagFactory(name_fr="Secret").pk)
+    ArticleFactory(tags=[tag], draft=True)
+    tag.name_fr = "Secret défense"
+    tag.save()
+    assert client.get("/fr/etiquettes/secret/").status_code == 404
