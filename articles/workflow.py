@@ -254,3 +254,8 @@ def record_bulk(stories, user, kind):
         StoryEvent.objects.bulk_create(
             [StoryEvent(story_id=pk, user=user, kind=kind) for pk in stories]
         )
+
+
+def can_restore(user, story):
+    """Whether ``user`` may bring back an earlier version of the story's text, tags and authors."""
+    return is_editor(user) or can_edit_text(user, story)
