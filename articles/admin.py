@@ -174,6 +174,15 @@ STORY_FIELDS = [
 ]
 
 
+class OpenedVersionField(forms.CharField):
+    """The version of the story a form was opened on (see revisions.check_conflict)."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False  # not a change of the story
+
+
 class ArticleAdminForm(forms.ModelForm):
     comment = forms.CharField(
         label=_("Comment"),
@@ -181,9 +190,20 @@ class ArticleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("When sending a story back: what needs changing. Kept in its history."),
     )
+    opened_version = OpenedVersionField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict, self.conflict_rows, self.conflict_merged = None, [], set()
+        if not self.is_bound and self.instance.pk and "opened_version" in self.fields:
+            self.fields["opened_version"].initial = revisions.opened_token(self.instance)
 
     def clean(self):
         cleaned = super().clean()
+        if self.story is not None and self.story.pk and "opened_version" in self.fields:
+            conflict = revisions.check_conflict(self.story, cleaned.get("opened_version"))
+            if conflict is not None:
+                self._show_conflict(conflict)
         status = cleaned.get("status")
         if "status" in self.fields and status is not None:
             try:
@@ -196,12 +216,65 @@ class ArticleAdminForm(forms.ModelForm):
                 self.add_error("comment", _("Say what needs changing before sending it back."))
         return cleaned
 
+    def _show_conflict(self, conflict):
+        """Refuse the save; the form comes back with what was typed, and the other changes.
+
+        A field the other person changed and this person had not is brought up to date
+        in the form, so that saving again does not undo their change.
+        """
+        self.conflict = conflict
+        data = self.data.copy()
+        data[self.add_prefix("opened_version")] = conflict.token
+        if conflict.opened is not None:
+            for name in revisions.changed(conflict.opened, conflict.current):
+                if name in self.fields and name in self.cleaned_data:
+                    yours = self.cleaned_data[name]
+                    if self._same(name, yours, conflict.opened[name]):
+                        self._set_data(data, name, conflict.current[name])
+                        self.conflict_merged.add(name)
+            self.conflict_rows = revisions.compare(
+                conflict.opened, conflict.current, only_changed=True
+            )
+        else:
+            # The history does not have the version this form was opened on.
+            yours = dict(conflict.current)
+            for name in revisions.RECORDED_FIELDS:
+                if name in self.fields and name in self.cleaned_data:
+                    yours[name] = self._snapshot_value(name, self.cleaned_data[name])
+            self.conflict_rows = revisions.compare(yours, conflict.current, only_changed=True)
+        self.data = data
+        self.add_error(None, conflict.message())
+
+    @staticmethod
+    def _snapshot_value(name, value):
+        if name == "authors":
+            return [user.pk for user in value]
+        return value
+
+    def _same(self, name, value, snapshot_value):
+        value = self._snapshot_value(name, value)
+        return not revisions.changed({name: value}, {name: snapshot_value})
+
+    def _set_data(self, data, name, value):
+        """Put ``value`` (as a snapshot holds it) into the form's posted ``data``."""
+        widget, key = self.fields[name].widget, self.add_prefix(name)
+        if isinstance(widget, forms.MultiWidget):
+            parts = widget.decompress(value)
+            for suffix, subwidget, part in zip(
+                widget.widgets_names, widget.widgets, parts, strict=True
+            ):
+                data[key + suffix] = subwidget.format_value(part) or ""
+        elif isinstance(value, list):
+            data.setlist(key, [str(item) for item in value])
+        else:
+            data[key] = "" if value is None else str(value)
+
 
 @admin.register(Article)
 class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     form = ArticleAdminForm
     fieldsets = [
-        (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
+        (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "opened_version"]}),
         (_("Publication"), {"fields": ["status", "comment", "published_at", "authors"]}),
         (_("History"), {"fields": ["history"]}),
     ]

@@ -15,6 +15,7 @@ import html
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import reversion
 from django.contrib.auth import get_user_model
@@ -23,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, strip_tags
-from django.utils.text import capfirst, format_lazy
+from django.utils.text import capfirst, format_lazy, get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from modeltranslation.utils import build_localized_fieldname
 from reversion.models import Version
 
@@ -350,3 +351,76 @@ def _restore_tags(story, tag_ids, restored):
     TaggedArticle.objects.filter(pk__in=[link.pk for link in links[kept:]]).delete()
     for tag_id in wanted[kept:]:
         TaggedArticle.objects.create(content_object=story, tag_id=tag_id)
+
+
+# Edit conflicts
+
+
+def opened_token(story):
+    """What the change form carries to say which version of the story it was opened on."""
+    latest = Version.objects.get_for_object(story).order_by("-pk").values_list("pk", flat=True)
+    return f"{latest.first() or 0}:{story.updated_at.isoformat()}"
+
+
+def _parse_token(token):
+    version_pk, _sep, updated_at = (token or "").partition(":")
+    try:
+        return int(version_pk), datetime.fromisoformat(updated_at)
+    except ValueError:
+        return None, None
+
+
+@dataclass
+class Conflict:
+    """Someone saved the story after this form was opened."""
+
+    token: str  # the version the form is on now
+    people: list  # who saved since, in the order they did
+    at: datetime  # when the story was last saved
+    opened: dict | None  # the snapshot the form was opened on, if the history has it
+    current: dict
+
+    def message(self):
+        who = capfirst(get_text_list(self.people, _("and")) if self.people else _("someone"))
+        return ngettext(
+            "%(who)s changed this story since you opened it (last saved %(when)s). "
+            "Nothing was saved: your text is still in the form below. Check their changes, "
+            "then save again.",
+            "%(who)s changed this story since you opened it (last saved %(when)s). "
+            "Nothing was saved: your text is still in the form below. Check their changes, "
+            "then save again.",
+            max(len(self.people), 1),
+        ) % {"who": who, "when": date_format(timezone.localtime(self.at), "DATETIME_FORMAT")}
+
+
+def check_conflict(story, token):
+    """Lock the story's row and say whether it was saved since the form's ``token``.
+
+    Call inside the transaction that saves the story: the lock is held until it ends,
+    so two saves of one story are checked one after the other. A form without a
+    token (a script's post) is not checked.
+    """
+    row = Article.objects.select_for_update().filter(pk=story.pk)
+    updated_at = row.values_list("updated_at", flat=True).first()
+    if not token or updated_at is None:
+        return None
+    opened_pk, opened_at = _parse_token(token)
+    if opened_at is not None and opened_at == updated_at:
+        return None
+    current = Article.objects.get(pk=story.pk)
+    newer = versions_of(current)
+    if opened_pk:
+        newer = newer.filter(pk__gt=opened_pk)
+    people = list(dict.fromkeys(saved_by(version.revision) for version in list(newer)[::-1]))
+    opened = None
+    if opened_pk:
+        version = Version.objects.get_for_object(current).filter(pk=opened_pk).first()
+        if version is not None:
+            opened = snapshots(current, [version])[version.pk]
+    return Conflict(
+        token=opened_token(current),
+        people=people,
+        at=updated_at,
+        opened=opened,
+        current=live_snapshot(current),
+    )

@@ -415,3 +415,100 @@ def test_an_editor_sees_the_restore_button(editor, two_versions):
     story, (_newest, first) = two_versions
     page = signed_in(editor).get(admin_url("articles_article_revision", story.pk, first.pk))
     assert "Restore this version" in page.content.decode()
+
+
+# Edit conflicts
+
+
+def test_a_second_save_on_an_older_version_is_refused_and_loses_nothing(editor, other_editor):
+    story = kept_story(editor, title_fr="Titre d’origine", body_fr="<p>Texte d’origine.</p>")
+    first, second = signed_in(editor), signed_in(other_editor)
+    first_page, second_page = first.get(change_url(story)), second.get(change_url(story))
+
+    saved = first.post(change_url(story), form_of(first_page) | {"title_fr": "Titre de Léa"})
+    assert saved.status_code == 302
+    refused = second.post(
+        change_url(story), form_of(second_page) | {"body_fr": "<p>Texte de Karim.</p>"}
+    )
+
+    assert refused.status_code == 200
+    content = refused.content.decode()
+    assert "Léa Dubois changed this story since you opened it" in content
+    form = refused.context["adminform"].form
+    assert [row.name for row in form.conflict_rows] == ["title_fr"]
+    (row,) = form.conflict_rows
+    assert "<del>d’origine</del>" in row.old
+    assert "<ins>Léa</ins>" in row.new
+    assert 'id="story-conflict"' in content
+    story.refresh_from_db()
+    assert story.title_fr == "Titre de Léa"
+    assert story.body_fr == "<p>Texte d’origine.</p>"
+    # Karim's text is still in the form; Léa's title, which he had not touched, is there too.
+    again = form_of(refused)
+    assert again["body_fr"].strip() == "<p>Texte de Karim.</p>"
+    assert again["title_fr"] == "Titre de Léa"
+    assert again["opened_version"] == revisions.opened_token(story)
+
+    assert second.post(change_url(story), again).status_code == 302
+    story.refresh_from_db()
+    assert (story.title_fr, story.body_fr) == ("Titre de Léa", "<p>Texte de Karim.</p>")
+
+
+def test_when_both_changed_a_field_the_second_persons_text_stays_in_the_form(editor, other_editor):
+    story = kept_story(editor, title_fr="Titre d’origine")
+    first, second = signed_in(editor), signed_in(other_editor)
+    first_page, second_page = first.get(change_url(story)), second.get(change_url(story))
+    first.post(change_url(story), form_of(first_page) | {"title_fr": "Titre de Léa"})
+    refused = second.post(change_url(story), form_of(second_page) | {"title_fr": "Titre de Karim"})
+    assert refused.status_code == 200
+    assert form_of(refused)["title_fr"] == "Titre de Karim"
+    form = refused.context["adminform"].form
+    assert form.conflict_merged == set()
+    story.refresh_from_db()
+    assert story.title_fr == "Titre de Léa"
+
+
+def test_a_conflict_on_a_story_without_history_compares_with_your_version(editor, other_editor):
+    story = ArticleFactory(title_fr="Titre d’origine")
+    first, second = signed_in(editor), signed_in(other_editor)
+    first_page, second_page = first.get(change_url(story)), second.get(change_url(story))
+    assert first.post(change_url(story), form_of(first_page) | {"title_fr": "Titre de Léa"})
+    refused = second.post(change_url(story), form_of(second_page) | {"title_fr": "Titre de Karim"})
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    (row,) = form.conflict_rows
+    assert row.name == "title_fr"
+    assert "<del>Karim</del>" in row.old
+    assert "<ins>Léa</ins>" in row.new
+    story.refresh_from_db()
+    assert story.title_fr == "Titre de Léa"
+
+
+def test_a_bulk_publish_since_the_form_was_opened_is_a_conflict(editor, other_editor):
+    story = kept_story(editor, draft=True)
+    second = signed_in(other_editor)
+    page = second.get(change_url(story))
+    signed_in(editor).post(
+        admin_url("articles_article_changelist"),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [str(story.pk)]},
+    )
+    refused = second.post(change_url(story), form_of(page) | {"title_fr": "Autre"})
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert "status" in form.conflict_merged
+    assert form_of(refused)["status"] == "published"
+    story.refresh_from_db()
+    assert story.status == Article.Status.PUBLISHED
+
+
+def test_saving_twice_from_one_form_after_a_restore_is_a_conflict(editor):
+    story = kept_story(editor, title_fr="Avant")
+    client = signed_in(editor)
+    save(client, story, title_fr="Après")
+    page = client.get(change_url(story))
+    client.post(admin_url("articles_article_revision", story.pk, versions(story)[-1].pk))
+    refused = client.post(change_url(story), form_of(page) | {"standfirst_fr": "Chapô"})
+    assert refused.status_code == 200
+    story.refresh_from_db()
+    assert story.title_fr == "Avant"
+    assert form_of(refused)["title_fr"] == "Avant"
