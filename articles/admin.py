@@ -292,6 +292,9 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     # recovery writes back every field of the old version, workflow states included.
     change_list_template = None
 
+    class Media:
+        js = ["articles/js/unsaved_changes.js"]
+
     @admin.display(description=_("title"), ordering="title")
     def headline(self, article):
         # The active language's title, or the other one for a story not yet translated.
@@ -660,6 +663,9 @@ class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
     search_fields = ["name_fr", "name_en"]
     search_help_text = _("Finds tags with words starting like yours, in French or English.")
     ordering = ["name_fr"]
+
+    class Media:
+        js = ["articles/js/unsaved_changes.js"]
 
     def get_readonly_fields(self, request, obj=None):
         """A translator names existing tags in their own languages only."""
