@@ -184,6 +184,18 @@ def test_a_bulk_action_keeps_a_revision_of_each_story(editor, action):
         assert status == (Article.Status.PUBLISHED if draft else Article.Status.UNPUBLISHED)
 
 
+def test_the_codes_comments_are_shown_in_the_readers_language(editor):
+    story = kept_story(editor, draft=True)
+    signed_in(editor).post(
+        admin_url("articles_article_changelist"),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [str(story.pk)]},
+    )
+    history = signed_in(editor).get(admin_url("articles_article_history", story.pk, language="fr"))
+    assert "Publié depuis la liste des articles." in history.content.decode()
+    history = signed_in(editor).get(admin_url("articles_article_history", story.pk, language="en"))
+    assert "Published with the story list’s action." in history.content.decode()
+
+
 def test_an_import_keeps_a_revision():
     tag = TagFactory(name_fr="Grève")
     import_story(parse_story("Étiquettes\nGrève\n\n# Grève à la SNCF\n\nLe texte."), "fr", "a.txt")
