@@ -5,24 +5,31 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
+from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.diffs import text_diff
 from articles.models import (
     Article,
@@ -272,6 +279,15 @@ TRANSLATION_CHOICE_LABELS = {
 }
 
 
+class OpenedVersionField(forms.CharField):
+    """The version of the story a form was opened on (see revisions.check_conflict)."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False  # not a change of the story
+
+
 class StoryForm(forms.ModelForm):
     comment = forms.CharField(
         label=_("Comment"),
@@ -279,9 +295,13 @@ class StoryForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("When sending a story back: what needs changing. Kept in its history."),
     )
+    opened_version = OpenedVersionField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.conflict, self.conflict_rows, self.conflict_merged = None, [], set()
+        if not self.is_bound and self.instance.pk and "opened_version" in self.fields:
+            self.fields["opened_version"].initial = revisions.opened_token(self.instance)
         for code in language_codes():
             name = translation_field(code)
             if name not in self.fields:
@@ -305,6 +325,10 @@ class StoryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.story is not None and self.story.pk and "opened_version" in self.fields:
+            conflict = revisions.check_conflict(self.story, cleaned.get("opened_version"))
+            if conflict is not None:
+                self._show_conflict(conflict)
         source = cleaned.get("source_language") or (
             self.story.source_language if self.story else settings.LANGUAGE_CODE
         )
@@ -334,6 +358,59 @@ class StoryForm(forms.ModelForm):
                 self.add_error("comment", _("Say what needs changing before sending it back."))
         return cleaned
 
+    def _show_conflict(self, conflict):
+        """Refuse the save; the form comes back with what was typed, and the other changes.
+
+        A field the other person changed and this person had not is brought up to date
+        in the form, so that saving again does not undo their change.
+        """
+        self.conflict = conflict
+        data = self.data.copy()
+        data[self.add_prefix("opened_version")] = conflict.token
+        if conflict.opened is not None:
+            for name in revisions.changed(conflict.opened, conflict.current):
+                if name in self.fields and name in self.cleaned_data:
+                    yours = self.cleaned_data[name]
+                    if self._same(name, yours, conflict.opened[name]):
+                        self._set_data(data, name, conflict.current[name])
+                        self.conflict_merged.add(name)
+            self.conflict_rows = revisions.compare(
+                conflict.opened, conflict.current, only_changed=True
+            )
+        else:
+            # The history does not have the version this form was opened on.
+            yours = dict(conflict.current)
+            for name in revisions.RECORDED_FIELDS:
+                if name in self.fields and name in self.cleaned_data:
+                    yours[name] = self._snapshot_value(name, self.cleaned_data[name])
+            self.conflict_rows = revisions.compare(yours, conflict.current, only_changed=True)
+        self.data = data
+        self.add_error(None, conflict.message())
+
+    @staticmethod
+    def _snapshot_value(name, value):
+        if name == "authors":
+            return [user.pk for user in value]
+        return value
+
+    def _same(self, name, value, snapshot_value):
+        value = self._snapshot_value(name, value)
+        return not revisions.changed({name: value}, {name: snapshot_value})
+
+    def _set_data(self, data, name, value):
+        """Put ``value`` (as a snapshot holds it) into the form's posted ``data``."""
+        widget, key = self.fields[name].widget, self.add_prefix(name)
+        if isinstance(widget, forms.MultiWidget):
+            parts = widget.decompress(value)
+            for suffix, subwidget, part in zip(
+                widget.widgets_names, widget.widgets, parts, strict=True
+            ):
+                data[key + suffix] = subwidget.format_value(part) or ""
+        elif isinstance(value, list):
+            data.setlist(key, [str(item) for item in value])
+        else:
+            data[key] = "" if value is None else str(value)
+
 
 def translation_state_field(language):
     return forms.ChoiceField(
@@ -355,10 +432,10 @@ ArticleAdminForm = type(
 
 
 @admin.register(Article)
-class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
+class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     form = ArticleAdminForm
     fieldsets = [
-        (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
+        (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "opened_version"]}),
         (
             _("Languages"),
             {
@@ -387,8 +464,12 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
     search_help_text = _("Searches the French and English headlines.")
     date_hierarchy = "published_at"
     actions = ["publish", "unpublish"]
+    # Django's story list, without VersionAdmin's link to recovering deleted stories: a
+    # recovery writes back every field of the old version, workflow states included.
+    change_list_template = None
 
     class Media:
+        js = ["articles/js/unsaved_changes.js"]
         css = {"all": ["articles/workplace.css"]}
 
     @admin.display(description=_("title"), ordering="title")
@@ -628,6 +709,196 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         if not change and not form.instance.authors.exists():
             # A new story is signed by whoever wrote it, until an editor says otherwise.
             form.instance.authors.add(request.user)
+        # The revision keeps the story as saved (its authors and tag links too), and what
+        # the person wrote in the comment box.
+        revisions.record(form.instance, form.cleaned_data.get("comment"))
+
+    # VersionAdmin would make Django's "Changed Title [fr]" the revision's comment, in the
+    # language of whoever saved; the history page shows what changed in the reader's.
+
+    def log_addition(self, request, obj, message):
+        return super(VersionAdmin, self).log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        return super(VersionAdmin, self).log_change(request, obj, message)
+
+    # History: revisions, compare and restore (articles.revisions).
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        compare = self.admin_site.admin_view(self.compare_view)
+        return [
+            path("<path:object_id>/history/compare/", compare, name="{}_{}_compare".format(*info)),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        # Without VersionAdmin's revision around the whole list (for list_editable, which
+        # this admin has not): a bulk action makes one revision per story.
+        return super(VersionAdmin, self).changelist_view(request, extra_context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise Http404
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise Http404
+
+    def _story_for_history(self, request, object_id):
+        story = self.get_object(request, unquote(object_id))
+        if story is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, story):
+            raise PermissionDenied
+        return story
+
+    def _history_context(self, request, story, **context):
+        request.current_app = self.admin_site.name
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "module_name": capfirst(self.opts.verbose_name_plural),
+            "object": story,
+            "can_restore": workflow.can_restore(request.user, story),
+            **context,
+        }
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every revision of the story, newest first, with what it changed."""
+        story = self._story_for_history(request, object_id)
+        versions = list(revisions.versions_of(story))
+        snapshots = revisions.snapshots(story, versions)
+        entries = []
+        for index, version in enumerate(versions):
+            older = versions[index + 1] if index + 1 < len(versions) else None
+            changes = (
+                [
+                    revisions.label(name)
+                    for name in revisions.changed(snapshots[older.pk], snapshots[version.pk])
+                ]
+                if older is not None
+                else None
+            )
+            entries.append(
+                {
+                    "version": version,
+                    "by": revisions.saved_by(version.revision),
+                    "comment": revisions.comment_of(version.revision),
+                    "changes": changes,
+                    "url": self._revision_url(story, version),
+                }
+            )
+        context = self._history_context(
+            request,
+            story,
+            title=gettext("History of “%(story)s”") % {"story": story},
+            entries=entries,
+            compare_url=reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_compare",
+                args=[quote(story.pk)],
+            ),
+        )
+        return TemplateResponse(request, "admin/articles/article/object_history.html", context)
+
+    def _revision_url(self, story, version):
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_revision",
+            args=[quote(story.pk), version.pk],
+        )
+
+    def compare_view(self, request, object_id):
+        """Two revisions of the story side by side (``?old=`` and ``?new=``, version ids)."""
+        story = self._story_for_history(request, object_id)
+        chosen = {}
+        for side in ("old", "new"):
+            try:
+                chosen[side] = int(request.GET.get(side, ""))
+            except ValueError:
+                raise Http404 from None
+        found = {v.pk: v for v in revisions.versions_of(story).filter(pk__in=chosen.values())}
+        if set(chosen.values()) - set(found):
+            raise Http404
+        old, new = sorted(
+            (found[chosen["old"]], found[chosen["new"]]),
+            key=lambda version: (version.revision.date_created, version.pk),
+        )
+        return self._compare_response(request, story, old, new)
+
+    def _compare_response(self, request, story, old, new=None, status=200):
+        """``old`` against ``new``, or against the story as it is now when ``new`` is None."""
+        snapshots = revisions.snapshots(story, [v for v in (old, new) if v is not None])
+        now = revisions.live_snapshot(story) if new is None else snapshots[new.pk]
+        columns = []
+        for version in (old, new):
+            if version is None:
+                columns.append({"title": _("Now"), "version": None})
+            else:
+                columns.append(
+                    {
+                        "title": gettext("Version of %(date)s by %(name)s")
+                        % {
+                            "date": date_format(
+                                timezone.localtime(version.revision.date_created),
+                                "DATETIME_FORMAT",
+                            ),
+                            "name": revisions.saved_by(version.revision),
+                        },
+                        "version": version,
+                        "url": self._revision_url(story, version),
+                    }
+                )
+        context = self._history_context(
+            request,
+            story,
+            title=gettext("Compare versions of “%(story)s”") % {"story": story},
+            columns=columns,
+            rows=revisions.compare(snapshots[old.pk], now),
+            history_url=reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                args=[quote(story.pk)],
+            ),
+        )
+        return TemplateResponse(
+            request, "admin/articles/article/revision_compare.html", context, status=status
+        )
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """A revision against the story as it is now; posted to, it restores that revision."""
+        story = self._story_for_history(request, object_id)
+        version = get_object_or_404(revisions.versions_of(story), pk=version_id)
+        if request.method != "POST":
+            return self._compare_response(request, story, version)
+        try:
+            restored = revisions.restore(story, version, request.user)
+        except workflow.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return self._compare_response(request, story, version, status=403)
+        self.message_user(request, gettext("The version was restored."), messages.SUCCESS)
+        if restored.kept_slugs:
+            self.message_user(
+                request,
+                gettext("Another story has taken this version’s slug since; kept: %(fields)s.")
+                % {"fields": ", ".join(str(revisions.label(n)) for n in restored.kept_slugs)},
+                messages.WARNING,
+            )
+        if restored.missing_tags:
+            self.message_user(
+                request,
+                gettext("Tags deleted since were left out."),
+                messages.WARNING,
+            )
+        if restored.kept_authors:
+            self.message_user(
+                request,
+                gettext("The authors were kept: only an editor may change them."),
+                messages.WARNING,
+            )
+        return redirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[quote(story.pk)],
+            )
+        )
 
     @admin.display(description=_("online"), boolean=True)
     def online(self, article):
@@ -661,6 +932,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         pks = list(stories.values_list("pk", flat=True))
         count = stories.publish()
         workflow.record_bulk(pks, request.user, StoryEvent.Kind.PUBLISHED)
+        revisions.record_bulk(pks, request.user, revisions.BULK_PUBLISHED)
         self.message_user(
             request,
             ngettext("%(count)d story was published.", "%(count)d stories were published.", count)
@@ -675,6 +947,7 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         pks = list(stories.values_list("pk", flat=True))
         count = stories.unpublish()
         workflow.record_bulk(pks, request.user, StoryEvent.Kind.UNPUBLISHED)
+        revisions.record_bulk(pks, request.user, revisions.BULK_UNPUBLISHED)
         self.message_user(
             request,
             ngettext(
@@ -725,6 +998,9 @@ class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
     search_fields = ["name_fr", "name_en"]
     search_help_text = _("Finds tags with words starting like yours, in French or English.")
     ordering = ["name_fr"]
+
+    class Media:
+        js = ["articles/js/unsaved_changes.js"]
 
     def get_readonly_fields(self, request, obj=None):
         """A translator names existing tags in their own languages only."""

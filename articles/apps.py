@@ -8,4 +8,5 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from articles import cache  # noqa: F401  (connects the page cache's signal receivers)
+        # The page cache's signal receivers; the stories' registration with django-reversion.
+        from articles import cache, revisions  # noqa: F401

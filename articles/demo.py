@@ -23,6 +23,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from articles import workflow
 from articles.models import Article, Tag
+from articles.revisions import DEMO, new_revision, record
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_newsroom.json"
 
@@ -178,9 +179,11 @@ def _load(data, editor, path):
             # Translations are ready unless the story says one is still being written.
             if article.has_language(language) and language not in story.get("in_progress", []):
                 article.mark_translation_ready(language, None)
-        article.save()
-        article.authors.add(*_named(people, story["authors"], path, title))
-        article.tags.add(*_named(tags, story["tags"], path, title))
+        with new_revision(editor, DEMO):
+            article.save()
+            article.authors.add(*_named(people, story["authors"], path, title))
+            article.tags.add(*_named(tags, story["tags"], path, title))
+            record(article)
 
     return {"stories": len(data["stories"]), "tags": new_tags, "journalists": journalists}
 

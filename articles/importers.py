@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from articles.models import Article, Tag, TaggedArticle, ascii_slug
+from articles.revisions import new_revision, record
 
 TAG_LABELS = frozenset({"étiquettes", "tags", "mots-clés"})
 TITLE_PREFIX = "# "
@@ -287,11 +288,13 @@ def import_story(story, language, source, publish=False, dry_run=False):
             if status:
                 article.status = status
             outcome = Outcome.UPDATED
-        article.save()
-        # taggit's tags.set() matches tags by their untranslated name column, which
-        # holds whichever language was active when the tag was saved: go by key.
-        TaggedArticle.objects.filter(content_object=article).exclude(tag__in=tags).delete()
-        article.tags.add(*tags)
+        with new_revision(comment=_("Imported from %(source)s") % {"source": import_key}):
+            article.save()
+            # taggit's tags.set() matches tags by their untranslated name column, which
+            # holds whichever language was active when the tag was saved: go by key.
+            TaggedArticle.objects.filter(content_object=article).exclude(tag__in=tags).delete()
+            article.tags.add(*tags)
+            record(article)
         if dry_run:
             transaction.set_rollback(True)
     return _result(outcome, story, article, title_field)

@@ -385,3 +385,8 @@ def record_bulk(stories, user, kind):
             status_changed_at=timezone.now(), status_changed_by=user
         )
     return events
+
+
+def can_restore(user, story):
+    """Whether ``user`` may bring back an earlier version of the story's text, tags and authors."""
+    return is_editor(user) or can_edit_text(user, story)

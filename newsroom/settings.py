@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "taggit",
     "django_prose_editor",
+    # Stories' revisions (articles/revisions.py).
+    "reversion",
     "articles",
 ]
 
