@@ -30,7 +30,6 @@ from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
 from articles import revisions, workflow
-from articles.diffs import text_diff
 from articles.models import (
     Article,
     LanguageState,
@@ -600,34 +599,37 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     @admin.display(description=_("What changed in the original"))
     def source_changes(self, article):
         """For each outdated translation, each field of the original that changed since it
-        was marked ready: what it was then, and what it is now."""
+        was marked ready: as it was then, and as it is now (revisions.compare)."""
         outdated = []
-        for code, basis in sorted(article.translation_bases().items()):
-            if article.state(code) != LanguageState.OUTDATED:
+        code = article.source_language
+        for language, basis in sorted(article.translation_bases().items()):
+            if article.state(language) != LanguageState.OUTDATED:
                 continue
-            current = article.source_text()
+            fields = {build_localized_fieldname(f, code): f for f in basis.outdated_fields(article)}
+            then = {name: basis.source.get(field, "") for name, field in fields.items()}
+            now = {name: article.source_text()[field] for name, field in fields.items()}
             rows = format_html_join(
                 "",
-                "<tr><th>{}</th><td>{}</td></tr>",
+                "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
                 (
-                    (
-                        Article._meta.get_field(field).verbose_name,
-                        text_diff(basis.source.get(field, ""), current[field]),
-                    )
-                    for field in basis.outdated_fields(article)
+                    (row.label, row.old, row.new)
+                    for row in revisions.compare(then, now, only_changed=True)
                 ),
             )
             outdated.append(
                 format_html(
-                    '<div class="source-changes"><p>{}</p><table>{}</table></div>',
+                    '<div class="source-changes"><p>{}</p><table><thead><tr><th></th>'
+                    "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table></div>",
                     _(
                         "Translation (%(language)s) marked ready on %(date)s. "
                         "Since then, the original changed:"
                     )
                     % {
-                        "language": LANGUAGE_NAMES[code],
+                        "language": LANGUAGE_NAMES[language],
                         "date": date_format(timezone.localtime(basis.ready_at), "DATETIME_FORMAT"),
                     },
+                    _("When the translation was ready"),
+                    _("Now"),
                     rows,
                 )
             )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import reversion
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -31,7 +32,7 @@ from modeltranslation.utils import build_localized_fieldname
 from reversion.models import Version
 
 from articles import workflow
-from articles.models import Article, Tag, TaggedArticle, language_codes
+from articles.models import Article, LanguageState, Tag, TaggedArticle, language_codes, state_field
 
 # What a restore copies back: the text in every language. Never the status, the
 # publication time or the per-language workflow states.
@@ -40,7 +41,10 @@ CONTENT_FIELDS = [
     for code in language_codes()
     for name in workflow.TRANSLATABLE_FIELDS
 ]
-RECORDED_FIELDS = [*CONTENT_FIELDS, "status", "published_at", "authors"]
+# Also recorded (and compared, never restored): the original's language and each
+# language version's state (articles.models.LanguageState).
+STATE_FIELDS = ["source_language", *[state_field(code) for code in language_codes()]]
+RECORDED_FIELDS = [*CONTENT_FIELDS, "status", "published_at", *STATE_FIELDS, "authors"]
 # Compared and restored besides the fields, from the tag links of the same revision.
 TAGS = "tags"
 COMPARED = [*RECORDED_FIELDS, TAGS]
@@ -199,6 +203,10 @@ def _text(name, value):
         return str(Article.Status(value).label)
     if name == "published_at":
         return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if name == "source_language":
+        return str(dict(settings.LANGUAGES).get(value, value))
+    if name.startswith("state_"):
+        return str(LanguageState(value).label)
     if name.startswith("body_"):
         text = _LINE_BREAK.sub("\n", _BLOCK_END.sub("\n\n", value))
         return re.sub(r"\n{3,}", "\n\n", html.unescape(strip_tags(text))).strip()

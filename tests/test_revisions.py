@@ -127,7 +127,9 @@ def test_each_admin_save_keeps_a_revision_with_its_user_and_changed_fields(edito
     assert newest.revision.user == editor
     assert newest.revision.comment == "Titre plus précis"
     old, new = snapshot(story, first), snapshot(story, newest)
-    assert revisions.changed(old, new) == ["title_fr", "tags"]
+    # The English translation, ready, became outdated with the French title.
+    assert revisions.changed(old, new) == ["title_fr", "state_en", "tags"]
+    assert (old["state_en"], new["state_en"]) == ("ready", "outdated")
     assert (old["title_fr"], new["title_fr"]) == ("Premier titre", "Second titre")
     assert new["title_en"] == "First title"
     assert (old["tags"], new["tags"]) == ([ukraine.pk], [russia.pk])

@@ -107,7 +107,8 @@ def test_an_outdated_translation_shows_what_changed_and_ready_again_clears_it(
     save(signed_in(client, editor), story, body_fr="<p>Les troupes reculent vers le nord.</p>")
     assert state_after(story) == LanguageState.OUTDATED
     content = change_page(signed_in(client, translator), story)
-    assert "<del>avancent</del><ins>reculent</ins>" in content
+    assert "<del>avancent</del>" in content
+    assert "<ins>reculent</ins>" in content
     assert "What changed in the original" in content
     save(client, story, translation_en="ready", body_en="<p>Troops fall back north.</p>")
     assert state_after(story) == LanguageState.READY
