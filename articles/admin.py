@@ -245,7 +245,7 @@ class PreviewLinkInline(admin.TabularInline):
         return workflow.can_edit_text(request.user, obj)
 
     def has_view_permission(self, request, obj=None):
-        return workflow.can_change(request.user, obj) if obj is not None else False
+        return workflow.can_edit_text(request.user, obj)
 
 
 # The fields of the story form, as modeltranslation names them.
@@ -588,7 +588,8 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
         """The original's title, standfirst and body, read-only, as the translator reads them."""
         code = article.source_language
         return format_html(
-            '<div class="original-text" lang="{}"><h2>{}</h2><p class="standfirst">{}</p>{}</div>',
+            '<div class="original-text" lang="{}"><p class="original-title">{}</p>'
+            '<p class="standfirst">{}</p>{}</div>',
             code,
             getattr(article, build_localized_fieldname("title", code)) or "",
             getattr(article, build_localized_fieldname("standfirst", code)) or "",

@@ -45,7 +45,8 @@ def test_a_translator_marks_their_translation_ready_and_readers_see_it(client, t
 def test_a_translator_writes_beside_the_original_shown_read_only(client, translator, story):
     content = change_page(signed_in(client, translator), story)
     assert 'class="module aligned side-by-side"' in content
-    assert '<div class="original-text" lang="fr"><h2>Koursk : le front bouge</h2>' in content
+    original = '<div class="original-text" lang="fr"><p class="original-title">'
+    assert original + "Koursk : le front bouge</p>" in content
     assert "Les troupes avancent vers le nord." in content
     assert 'name="title_en"' in content
     assert 'name="title_fr"' not in content
