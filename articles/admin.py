@@ -963,44 +963,77 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
         )
 
 
-class EnglishNameFilter(admin.SimpleListFilter):
-    title = _("English name")
-    parameter_name = "english_name"
+class TagNameFilter(admin.SimpleListFilter):
+    """Tags by their name in one language other than the site's own (one filter per language).
+
+    A tag made by typing its name gets that name in every language until a
+    translator names it: "same as the original name (to check)".
+    """
+
+    language = None
 
     def lookups(self, request, model_admin):
         return [
             ("missing", _("Missing")),
-            ("copied", _("Same as the French name (to check)")),
+            (
+                "copied",
+                _("Same as the name in %(language)s (to check)")
+                % {"language": LANGUAGE_NAMES[settings.LANGUAGE_CODE]},
+            ),
             ("translated", _("Translated")),
         ]
 
     def queryset(self, request, queryset):
-        missing = Q(name_en__isnull=True) | Q(name_en="")
-        copied = Q(name_en=F("name_fr"))
+        name = build_localized_fieldname("name", self.language)
+        missing = Q(**{f"{name}__isnull": True}) | Q(**{name: ""})
+        copied = Q(**{name: F(build_localized_fieldname("name", settings.LANGUAGE_CODE))})
         if self.value() == "missing":
             return queryset.filter(missing)
         if self.value() == "copied":
             return queryset.filter(copied)
         if self.value() == "translated":
             return queryset.exclude(missing | copied)
+        if self.value() is not None:
+            raise IncorrectLookupParameters(f"Unknown name filter: {self.value()!r}")
         return queryset
+
+    @classmethod
+    def into(cls, language):
+        return type(
+            f"TagNameFilter_{language}",
+            (cls,),
+            {
+                "language": language,
+                "parameter_name": f"name_in_{language}",
+                "title": format_lazy("{} ({})", _("name"), LANGUAGE_NAMES[language]),
+            },
+        )
+
+
+def per_language(*fields):
+    return [build_localized_fieldname(field, code) for field in fields for code in language_codes()]
 
 
 @admin.register(Tag)
 class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
-    # Both languages side by side rather than in tabs: translating a tag means
-    # reading the French name while writing the English one.
+    # Every language side by side rather than in tabs: translating a tag means
+    # reading its name in one language while writing it in another.
     fieldsets = [
-        (_("French"), {"fields": ["name_fr", "slug_fr"]}),
-        (_("English"), {"fields": ["name_en", "slug_en"]}),
+        (
+            LANGUAGE_NAMES[code],
+            {"fields": [build_localized_fieldname(f, code) for f in ("name", "slug")]},
+        )
+        for code in language_codes()
     ]
     prepopulated_fields = {"slug": ["name"]}
-    list_display = ["name_fr", "name_en", "slug_fr", "slug_en"]
-    list_filter = [EnglishNameFilter]
+    list_display = per_language("name", "slug")
+    list_filter = [
+        TagNameFilter.into(code) for code in language_codes() if code != settings.LANGUAGE_CODE
+    ]
     # Declared for the story's tag picker; get_search_results() searches by word instead.
-    search_fields = ["name_fr", "name_en"]
-    search_help_text = _("Finds tags with words starting like yours, in French or English.")
-    ordering = ["name_fr"]
+    search_fields = per_language("name")
+    search_help_text = _("Finds tags with words starting like yours, in any language.")
+    ordering = [build_localized_fieldname("name", settings.LANGUAGE_CODE)]
 
     class Media:
         js = ["articles/js/unsaved_changes.js"]

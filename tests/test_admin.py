@@ -397,9 +397,9 @@ def test_tag_admin_lists_tags_missing_an_english_name(staff_client):
     copied = TagFactory(name_fr="Donbass", name_en="Donbass")
     TagFactory(name_fr="Corée du Nord", name_en="North Korea")
     url = admin_url("articles_tag_changelist")
-    response = staff_client.get(url, {"english_name": "missing"})
+    response = staff_client.get(url, {"name_in_en": "missing"})
     assert {tag.pk for tag in response.context["cl"].result_list} == {missing.pk}
-    response = staff_client.get(url, {"english_name": "copied"})
+    response = staff_client.get(url, {"name_in_en": "copied"})
     assert {tag.pk for tag in response.context["cl"].result_list} == {copied.pk}
 
 

@@ -292,7 +292,7 @@ def admin_endpoints(corpus):
     }
     tag = {
         **changelist,
-        "english_name": st.sampled_from(["missing", "copied", "translated", ""]),
+        "name_in_en": st.sampled_from(["missing", "copied", "translated", ""]),
         "name_fr__regex": regex,
         "story_count_fr__gt": number,
     }
@@ -353,7 +353,7 @@ ADMIN = [
         )
     ],
     *[("article-en", target) for target in ("q", "tag", "published_at__year")],
-    *[("tag", target) for target in ("q", "o", "p", "english_name", "name_fr__regex")],
+    *[("tag", target) for target in ("q", "o", "p", "name_in_en", "name_fr__regex")],
     *[
         ("user", target)
         for target in ("q", "o", "is_staff__exact", "groups__id__exact", "username__regex")
