@@ -342,3 +342,39 @@ def test_roles_exist_after_migrating():
     names = set(Group.objects.values_list("name", flat=True))
     assert {workflow.JOURNALISTS, workflow.EDITORS, workflow.EDITORS_IN_CHIEF} <= names
     assert {workflow.translators(code) for code in ("fr", "en")} <= names
+
+
+# The autocomplete endpoints ask the same rules
+
+
+def autocomplete(client, user, model_name, field_name, term):
+    client.force_login(user)
+    return client.get(
+        admin_url("autocomplete"),
+        {"app_label": "articles", "model_name": model_name, "field_name": field_name, "term": term},
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("editor", True), ("translator", False), ("journalist", False)]
+)
+def test_only_who_may_change_bylines_searches_the_accounts(client, request, role, allowed):
+    UserFactory(first_name="Léa", last_name="Dubois")
+    response = autocomplete(client, request.getfixturevalue(role), "article", "authors", "Dubois")
+    assert response.status_code == (200 if allowed else 403)
+    if allowed:
+        assert [r["text"] for r in response.json()["results"]] != []
+
+
+def test_tag_search_needs_an_account(client):
+    TagFactory(name_fr="Climat")
+    response = client.get(
+        admin_url("autocomplete"),
+        {
+            "app_label": "articles",
+            "model_name": "taggedarticle",
+            "field_name": "tag",
+            "term": "cli",
+        },
+    )
+    assert response.status_code in (302, 403)
