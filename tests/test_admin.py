@@ -53,6 +53,23 @@ def with_tags(data, tags):
     return data
 
 
+@pytest.mark.parametrize(("language", "name"), [("fr", "Rédaction"), ("en", "Newsroom")])
+def test_the_login_page_is_named_for_the_newsroom(client, language, name):
+    content = client.get(admin_url("login", language=language)).content.decode()
+    assert f'<div id="site-name"><a href="/{language}/admin/">{name}</a></div>' in content
+    assert f"| {name}</title>" in content
+    assert "Django" not in content
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("fr", "Espace de travail | Rédaction"), ("en", "Workplace | Newsroom")]
+)
+def test_the_admin_home_is_the_newsrooms_workplace(staff_client, language, title):
+    content = staff_client.get(admin_url("index", language=language)).content.decode()
+    assert f"<title>{title}</title>" in content
+    assert "Django" not in content
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_story_changelist_loads(staff_client, language):
     article = ArticleFactory(english=True)
