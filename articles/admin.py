@@ -59,19 +59,62 @@ class OfferedFiltersOnly:
         return OfferedFiltersChangeList
 
 
+class WordedAdmin:
+    """Page titles, the add button and the bulk delete action, said whole for each model.
+
+    Django makes them from the model's name ("Add %s", "Add {{ name }}"), which no
+    catalogue can make read right in French: "Ajout de article", "Ajouter étiquette",
+    "Supprimer les étiquettes sélectionnés". Each admin gives its ``words`` instead:
+    the add, change and view titles and the delete action. The add title is also the
+    list's add button and the add page's last breadcrumb (templates/admin/).
+    """
+
+    words = {}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        data = response.context_data
+        if add:
+            data["title"] = self.words["add"]
+        else:
+            data["title"] = self.words["change" if data["has_change_permission"] else "view"]
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"add_title": self.words["add"], **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _description = actions["delete_selected"]
+            actions["delete_selected"] = (function, name, self.words["delete_selected"])
+        return actions
+
+
 # Django's user and group pages, with the same changelist as the newsroom's own.
 admin.site.unregister(get_user_model())
 admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserAdmin(OfferedFiltersOnly, auth_admin.UserAdmin):
-    pass
+class UserAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.UserAdmin):
+    words = {
+        "add": _("Add user"),
+        "change": _("Change user"),
+        "view": _("View user"),
+        "delete_selected": _("Delete selected users"),
+    }
 
 
 @admin.register(Group)
-class GroupAdmin(OfferedFiltersOnly, auth_admin.GroupAdmin):
-    pass
+class GroupAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.GroupAdmin):
+    words = {
+        "add": _("Add group"),
+        "change": _("Change group"),
+        "view": _("View group"),
+        "delete_selected": _("Delete selected groups"),
+    }
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -190,7 +233,13 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
+class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
+    words = {
+        "add": _("Add story"),
+        "change": _("Change story"),
+        "view": _("View story"),
+        "delete_selected": _("Delete selected stories"),
+    }
     form = ArticleAdminForm
     fieldsets = [
         (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
@@ -370,7 +419,13 @@ class EnglishNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tag)
-class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
+class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
+    words = {
+        "add": _("Add tag"),
+        "change": _("Change tag"),
+        "view": _("View tag"),
+        "delete_selected": _("Delete selected tags"),
+    }
     # Both languages side by side rather than in tabs: translating a tag means
     # reading the French name while writing the English one.
     fieldsets = [

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
@@ -68,6 +69,81 @@ def test_the_admin_home_is_the_newsrooms_workplace(staff_client, language, title
     content = staff_client.get(admin_url("index", language=language)).content.decode()
     assert f"<title>{title}</title>" in content
     assert "Django" not in content
+
+
+WORDS = {
+    # model: (add page title and button, change page title, bulk delete), in French.
+    "articles_article": (
+        "Ajouter un article",
+        "Modifier l’article",
+        "Supprimer les articles sélectionnés",
+    ),
+    "articles_tag": (
+        "Ajouter une étiquette",
+        "Modifier l’étiquette",
+        "Supprimer les étiquettes sélectionnées",
+    ),
+    "auth_user": (
+        "Ajouter un utilisateur",
+        "Modifier l’utilisateur",
+        "Supprimer les utilisateurs sélectionnés",
+    ),
+    "auth_group": ("Ajouter un groupe", "Modifier le groupe", "Supprimer les groupes sélectionnés"),
+}
+
+
+def some(model, staff):
+    if model == "articles_article":
+        return ArticleFactory()
+    if model == "articles_tag":
+        return TagFactory()
+    if model == "auth_user":
+        return staff
+    return Group.objects.create(name="Pigistes")
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_add_page_says_what_it_adds(staff_client, model):
+    content = staff_client.get(admin_url(f"{model}_add")).content.decode()
+    add = WORDS[model][0]
+    assert f"<title>{add} | Rédaction</title>" in content
+    assert f"<h1>{add}</h1>" in content
+    assert f"&rsaquo; {add}\n</div>" in content  # the last breadcrumb
+    assert "Ajout de" not in content
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_change_page_says_what_it_changes(staff_client, staff, model):
+    obj = some(model, staff)
+    content = staff_client.get(admin_url(f"{model}_change", obj.pk)).content.decode()
+    assert f"<h1>{WORDS[model][1]}</h1>" in content
+    assert "Modification de" not in content
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_list_offers_to_add_and_delete_in_good_french(staff_client, staff, model):
+    some(model, staff)  # the actions are offered on a list with something in it
+    response = staff_client.get(admin_url(f"{model}_changelist"))
+    add, _change, delete = WORDS[model]
+    content = response.content.decode()
+    assert f'class="addlink">\n      {add}\n    </a>' in content
+    assert f'<option value="delete_selected">{delete}</option>' in content
+
+
+def test_the_english_admin_keeps_djangos_words(staff_client):
+    content = staff_client.get(admin_url("articles_tag_add", language="en")).content.decode()
+    assert "<h1>Add tag</h1>" in content
+    content = staff_client.get(admin_url("articles_tag_changelist", language="en")).content
+    assert "<h1>Select tag to change</h1>" in content.decode()
+
+
+def test_a_story_someone_may_only_read_is_titled_so(client, staff):
+    reader = UserFactory(is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_article"))
+    story = ArticleFactory()
+    client.force_login(reader)
+    content = client.get(admin_url("articles_article_change", story.pk)).content.decode()
+    assert "<h1>Consulter l’article</h1>" in content
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
