@@ -18,6 +18,7 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
 
 from articles import workflow
+from articles.accounts import person_label
 from articles.models import (
     Article,
     StoryEvent,
@@ -105,6 +106,12 @@ class UserAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.UserAdmin):
         "view": _("View user"),
         "delete_selected": _("Delete selected users"),
     }
+    # People by name, as in a byline. Django's search_fields (username, first and last
+    # names, email) are what the story's author picker searches.
+    ordering = ["last_name", "first_name", "username"]
+
+    def autocomplete_label(self, user):
+        return person_label(user)
 
 
 @admin.register(Group)
@@ -209,6 +216,17 @@ STORY_FIELDS = [
 ]
 
 
+class AuthorsField(forms.ModelMultipleChoiceField):
+    """The byline's authors, shown by their full names."""
+
+    def label_from_instance(self, user):
+        return person_label(user)
+
+
+# Shown in place of a field that its user may not change: the byline by full names.
+READ_ONLY_AS = {"authors": "author_names"}
+
+
 class ArticleAdminForm(forms.ModelForm):
     comment = forms.CharField(
         label=_("Comment"),
@@ -250,7 +268,15 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
     inlines = [TaggedArticleInline]
-    list_display = ["headline", "state", "published_at", "online", "in_english", "updated_at"]
+    list_display = [
+        "headline",
+        "author_names",
+        "state",
+        "published_at",
+        "online",
+        "in_english",
+        "updated_at",
+    ]
     list_filter = ["status", TagFilter, EnglishTranslationFilter]
     search_fields = ["title_fr", "title_en"]
     search_help_text = _("Searches the French and English headlines.")
@@ -262,11 +288,24 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
         # The active language's title, or the other one for a story not yet translated.
         return str(article)
 
+    @admin.display(description=_("authors"))
+    def author_names(self, article):
+        return article.byline()
+
     @admin.display(description=_("status"), ordering="status")
     def state(self, article):
         if article.is_scheduled():
             return _("Scheduled")
         return article.get_status_display()
+
+    def get_queryset(self, request):
+        # The list shows each story's byline; the form, its authors.
+        return super().get_queryset(request).with_authors()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "authors":
+            kwargs["form_class"] = AuthorsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     # What each role may do: articles.workflow decides, for every path into the form.
 
@@ -280,10 +319,18 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
-        return [field for field in STORY_FIELDS if field not in editable] + ["history"]
+        readonly = [READ_ONLY_AS.get(f, f) for f in STORY_FIELDS if f not in editable]
+        return [*readonly, "history"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        readonly = set(self.get_readonly_fields(request, obj))
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = [
+                READ_ONLY_AS.get(f, f) if READ_ONLY_AS.get(f) in readonly else f
+                for f in options["fields"]
+            ]
+            fieldsets.append((name, {**options, "fields": fields}))
         # A story being written has no history yet.
         return (
             fieldsets

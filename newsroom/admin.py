@@ -5,6 +5,7 @@ so that ``admin.site`` and ``@admin.register`` are this site.
 """
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -20,8 +21,26 @@ DJANGO_STRINGS = [
 ]
 
 
+class AutocompleteView(AutocompleteJsonView):
+    """Django's autocomplete, each result labelled as its model's admin says.
+
+    A model admin with an ``autocomplete_label(obj)`` method names its results with
+    it (people by their full names); others are named by ``str()``, as in Django.
+    """
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = str(label(obj))
+        return result
+
+
 class NewsroomAdminSite(admin.AdminSite):
     # On every page and the login page, instead of "Django administration".
     site_header = _("Newsroom")
     site_title = _("Newsroom")
     index_title = _("Workplace")
+
+    def autocomplete_view(self, request):
+        return AutocompleteView.as_view(admin_site=self)(request)

@@ -204,7 +204,8 @@ def test_changelist_runs_a_fixed_number_of_queries(
         ArticleFactory(english=index % 2 == 0, tags=tags[index % 5 : index % 5 + 5])
     if "tag" in filters:
         filters = {"tag": tags[0].pk}
-    with django_assert_max_num_queries(8):
+    # Session, user, tag filter, two counts, stories, their authors, date hierarchy (2).
+    with django_assert_max_num_queries(9):
         response = staff_client.get(admin_url("articles_article_changelist"), filters)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == listed
@@ -439,6 +440,58 @@ def test_author_autocomplete_finds_the_journalist(staff_client):
     )
     assert response.status_code == 200
     assert [result["id"] for result in response.json()["results"]] == [str(author.pk)]
+
+
+def test_author_autocomplete_shows_and_searches_full_names(staff_client):
+    author = UserFactory(username="cmartin", first_name="Camille", last_name="Martin-Dubois")
+    UserFactory(username="cdupont", first_name="Camille", last_name="Dupont")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {
+            "app_label": "articles",
+            "model_name": "article",
+            "field_name": "authors",
+            "term": "camille dubois",
+        },
+    )
+    assert response.json()["results"] == [
+        {"id": str(author.pk), "text": "Camille Martin-Dubois (cmartin)"}
+    ]
+
+
+def test_an_account_without_a_name_is_shown_by_its_username(staff_client):
+    author = UserFactory(username="pigiste", first_name="", last_name="")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {"app_label": "articles", "model_name": "article", "field_name": "authors", "term": "pig"},
+    )
+    assert response.json()["results"] == [{"id": str(author.pk), "text": "pigiste"}]
+
+
+def test_the_story_form_shows_its_authors_by_full_name(staff_client):
+    author = UserFactory(username="lea", first_name="Léa", last_name="Dubois")
+    story = ArticleFactory(authors=[author])
+    content = staff_client.get(admin_url("articles_article_change", story.pk)).content.decode()
+    assert f'<option value="{author.pk}" selected>Léa Dubois (lea)</option>' in content
+
+
+def test_the_story_list_shows_bylines_by_full_name(staff_client):
+    lea = UserFactory(username="lea", first_name="Léa", last_name="Dubois")
+    karim = UserFactory(username="karim", first_name="Karim", last_name="Benali")
+    ArticleFactory(authors=[lea, karim])
+    content = staff_client.get(admin_url("articles_article_changelist")).content.decode()
+    assert '<td class="field-author_names">Karim Benali et Léa Dubois</td>' in content
+
+
+def test_accounts_are_found_by_first_or_last_name_and_listed_by_name(staff_client):
+    UserFactory(username="zz", first_name="Yanis", last_name="Haddad")
+    UserFactory(username="aa", first_name="Emma", last_name="Walsh")
+    url = admin_url("auth_user_changelist")
+    found = staff_client.get(url, {"q": "yanis"}).context["cl"].result_list
+    assert [user.username for user in found] == ["zz"]
+    listed = staff_client.get(url).context["cl"].result_list
+    # Haddad, Martin (the signed-in "redaction"), Walsh.
+    assert [user.username for user in listed] == ["zz", "redaction", "aa"]
 
 
 def test_tag_admin_saves_the_english_name_and_slug(staff_client):

@@ -181,6 +181,13 @@ def test_a_journalist_cannot_schedule_or_sign_someone_else_in(client, journalist
     assert list(story.authors.all()) == [journalist]
 
 
+def test_a_journalist_sees_the_byline_they_may_not_change_by_full_names(client, journalist):
+    story = own_story(journalist)
+    page = signed_in(client, journalist).get(admin_url("articles_article_change", story.pk))
+    assert "authors" not in page.context["adminform"].form.fields
+    assert '<div class="readonly">Yanis Haddad</div>' in page.content.decode()
+
+
 def test_a_journalist_reads_other_peoples_stories_without_changing_them(client, journalist):
     story = ArticleFactory(draft=True, title_fr="Le papier d’un autre")
     client = signed_in(client, journalist)
