@@ -4,6 +4,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Case, F, Q, Value, When
@@ -18,7 +19,7 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
 
 from articles import workflow
-from articles.accounts import person_label
+from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
     Article,
     StoryEvent,
@@ -93,13 +94,59 @@ class WordedAdmin:
         return actions
 
 
+class GivesOnlyWhatTheyHold:
+    """Accounts and roles as articles.workflow rules them: nobody gives more than they hold.
+
+    The pickers offer only the permissions and roles the signed-in person may give
+    (articles.accounts.PickersForm); an account or role they could not have made
+    themselves is shown read-only and cannot be deleted, alone or in bulk.
+    """
+
+    def may_manage(self, user, obj):
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.may_manage(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self.may_manage(request.user, obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.granting_user = request.user
+        return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, refused, protected = super().get_deleted_objects(objs, request)
+        # The bulk delete action asks only this: the accounts it may not delete are refused.
+        refused |= {str(obj) for obj in objs if not self.may_manage(request.user, obj)}
+        return deleted, counts, refused, protected
+
+
+class UserForm(PickersForm, auth_forms.UserChangeForm):
+    pass
+
+
+class GroupForm(PickersForm):
+    class Meta:
+        model = Group
+        fields = "__all__"
+
+
 # Django's user and group pages, with the same changelist as the newsroom's own.
 admin.site.unregister(get_user_model())
 admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.UserAdmin):
+class UserAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.UserAdmin):
     words = {
         "add": _("Add user"),
         "change": _("Change user"),
@@ -109,19 +156,32 @@ class UserAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.UserAdmin):
     # People by name, as in a byline. Django's search_fields (username, first and last
     # names, email) are what the story's author picker searches.
     ordering = ["last_name", "first_name", "username"]
+    form = UserForm
 
     def autocomplete_label(self, user):
         return person_label(user)
 
+    def may_manage(self, user, account):
+        return workflow.may_manage_account(user, account)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Only a superuser makes superusers; a posted is_superuser is ignored.
+        return readonly if workflow.is_superuser(request.user) else [*readonly, "is_superuser"]
+
 
 @admin.register(Group)
-class GroupAdmin(WordedAdmin, OfferedFiltersOnly, auth_admin.GroupAdmin):
+class GroupAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.GroupAdmin):
     words = {
         "add": _("Add group"),
         "change": _("Change group"),
         "view": _("View group"),
         "delete_selected": _("Delete selected groups"),
     }
+    form = GroupForm
+
+    def may_manage(self, user, group):
+        return workflow.may_manage_role(user, group)
 
 
 class TagFilter(admin.SimpleListFilter):
