@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
@@ -12,8 +14,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
@@ -24,10 +27,10 @@ from articles.models import (
     Article,
     StoryEvent,
     Tag,
-    TaggedArticle,
     language_codes,
     story_count_field,
 )
+from articles.tag_field import TagsField
 
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
 # show journalists a second, useless "Tags" page.
@@ -238,31 +241,6 @@ class EnglishTranslationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TaggedArticleInline(admin.TabularInline):
-    model = TaggedArticle
-    fields = ["tag"]
-    autocomplete_fields = ["tag"]
-    extra = 1
-    verbose_name = _("tag")
-    verbose_name_plural = _("tags")
-
-    # Only who may change the story's text may change its tags (not a translator).
-    def has_add_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_add_permission(
-            request, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_change_permission(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_delete_permission(
-            request, obj
-        )
-
-
 # The fields of the story form, as modeltranslation names them.
 STORY_FIELDS = [
     *[
@@ -273,6 +251,7 @@ STORY_FIELDS = [
     "status",
     "published_at",
     "authors",
+    "tags",
 ]
 
 
@@ -283,8 +262,14 @@ class AuthorsField(forms.ModelMultipleChoiceField):
         return person_label(user)
 
 
-# Shown in place of a field that its user may not change: the byline by full names.
-READ_ONLY_AS = {"authors": "author_names"}
+# Shown in place of a field that its user may not change: the byline by full names,
+# the tags in their order.
+READ_ONLY_AS = {"authors": "author_names", "tags": "tag_names"}
+
+
+def tags_in_order(story):
+    """The story's tags, the main topic first (``tag_list()`` without a prefetch)."""
+    return [link.tag for link in story.tagged_items.select_related("tag").order_by("pk")]
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -294,6 +279,42 @@ class ArticleAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("When sending a story back: what needs changing. Kept in its history."),
     )
+    tags = TagsField(
+        label=capfirst(Article._meta.get_field("tags").verbose_name),
+        required=False,
+        help_text=_(
+            "What the story is about, the main topic first. Type to find a tag; a name no "
+            "tag has yet is created when saving (Enter or a comma ends it)."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "tags" in self.fields:
+            if self.instance.pk:
+                self.initial.setdefault("tags", [tag.pk for tag in tags_in_order(self.instance)])
+            may_create = self.user.has_perm("articles.add_tag")
+            self.fields["tags"].widget.attrs["data-create"] = json.dumps(may_create)
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        names = [item for item in tags if isinstance(item, str)]
+        if names and not self.user.has_perm("articles.add_tag"):
+            languages = [get_language(), *language_codes()]
+            new = [name for name in names if Tag.objects.named(name, languages) is None]
+            if new:
+                raise forms.ValidationError(
+                    _("You may only choose existing tags; there is no tag “%(name)s”.")
+                    % {"name": new[0]}
+                )
+        return tags
+
+    def save_tags(self):
+        """Give the story the tags chosen, in their order, creating the ones typed anew."""
+        chosen = self.cleaned_data["tags"]
+        names = [item for item in chosen if isinstance(item, str)]
+        made = dict(zip(names, Tag.objects.for_names(names, get_language()), strict=True))
+        self.instance.set_tags([made[item] if isinstance(item, str) else item for item in chosen])
 
     def clean(self):
         cleaned = super().clean()
@@ -320,14 +341,16 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
     }
     form = ArticleAdminForm
     fieldsets = [
-        (_("Story"), {"fields": ["title", "slug", "standfirst", "body"]}),
+        (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "tags"]}),
         (_("Publication"), {"fields": ["status", "comment", "published_at", "authors"]}),
         (_("History"), {"fields": ["history"]}),
     ]
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
-    inlines = [TaggedArticleInline]
+    # The form's own tags field (articles.tag_field) saves the tags in the order given
+    # (save_related); taggit's manager would save them unordered.
+    exclude = ["tags"]
     list_display = [
         "headline",
         "author_names",
@@ -340,6 +363,10 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
     list_filter = ["status", TagFilter, EnglishTranslationFilter]
     search_fields = ["title_fr", "title_en"]
     search_help_text = _("Searches the French and English headlines.")
+
+    class Media:
+        css = {"all": ["css/story_admin.css"]}
+
     date_hierarchy = "published_at"
     actions = ["publish", "unpublish"]
 
@@ -351,6 +378,11 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
     @admin.display(description=_("authors"))
     def author_names(self, article):
         return article.byline()
+
+
+    @admin.display(description=_("tags"))
+    def tag_names(self, article):
+        return ", ".join(str(tag) for tag in tags_in_order(article))
 
     @admin.display(description=_("status"), ordering="status")
     def state(self, article):
@@ -379,8 +411,10 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
-        readonly = [READ_ONLY_AS.get(f, f) for f in STORY_FIELDS if f not in editable]
-        return [*readonly, "history"]
+        readonly = [field for field in STORY_FIELDS if field not in editable]
+        # The field itself too: a declared form field (tags) is dropped only so.
+        shown = [READ_ONLY_AS[field] for field in readonly if field in READ_ONLY_AS]
+        return [*readonly, *shown, "history"]
 
     def get_fieldsets(self, request, obj=None):
         readonly = set(self.get_readonly_fields(request, obj))
@@ -456,6 +490,9 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
         if not change and not form.instance.authors.exists():
             # A new story is signed by whoever wrote it, until an editor says otherwise.
             form.instance.authors.add(request.user)
+        # Not in the form of someone who may not change the tags (workflow.editable_fields).
+        if "tags" in form.fields:
+            form.save_tags()
 
     @admin.display(description=_("online"), boolean=True)
     def online(self, article):

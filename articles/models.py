@@ -7,9 +7,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
@@ -777,6 +778,42 @@ class Article(models.Model):
     def tag_list(self):
         """The story's tags in the order the editor added them, the main topic first."""
         return [item.tag for item in self.tagged_items.all()]
+
+    def set_tags(self, tags):
+        """Make ``tags`` the story's tags, in this order: the first is its main topic.
+
+        Links are numbered in the order given, which is the order ``tag_list()``
+        reads; the ones already in place stay. It tells the others what changed
+        with the signals taggit's manager sends (the page cache listens).
+        """
+        wanted = list(dict.fromkeys(tag.pk for tag in tags))
+        current = list(self.tagged_items.order_by("pk").values_list("tag_id", flat=True))
+        kept = 0
+        while kept < min(len(wanted), len(current)) and wanted[kept] == current[kept]:
+            kept += 1
+        removed, added = set(current[kept:]), wanted[kept:]
+        with transaction.atomic():
+            if removed:
+                self._tags_changed("pre_remove", removed)
+                TaggedArticle.objects.filter(content_object=self, tag__in=removed).delete()
+                self._tags_changed("post_remove", removed)
+            if added:
+                self._tags_changed("pre_add", set(added))
+                TaggedArticle.objects.bulk_create(
+                    [TaggedArticle(content_object=self, tag_id=pk) for pk in added]
+                )
+                self._tags_changed("post_add", set(added))
+
+    def _tags_changed(self, action, tag_pks):
+        m2m_changed.send(
+            sender=TaggedArticle,
+            instance=self,
+            action=action,
+            reverse=False,
+            model=Tag,
+            pk_set=tag_pks,
+            using=self._state.db,
+        )
 
     def translations(self):
         """(language, url) of every language a reader can read the story in."""

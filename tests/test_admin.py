@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 from taggit.models import Tag as TaggitTag
 
-from articles.admin import TagFilter
+from articles.admin import TagFilter, tags_in_order
 from articles.models import Article, Tag
+from articles.tag_field import TagsWidget
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def changelist_ids(response):
 
 
 def new_story_form(**overrides):
-    """What the add-story page posts: both languages, and an empty tags inline."""
+    """What the add-story page posts: both languages, no tags."""
     data = {
         "title_fr": "Offensive dans la région de Koursk",
         "slug_fr": "offensive-dans-la-region-de-koursk",
@@ -37,21 +38,14 @@ def new_story_form(**overrides):
         "status": Article.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
-        "tagged_items-TOTAL_FORMS": "0",
-        "tagged_items-INITIAL_FORMS": "0",
-        "tagged_items-MIN_NUM_FORMS": "0",
-        "tagged_items-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
     return data | overrides
 
 
 def with_tags(data, tags):
-    data = data | {"tagged_items-TOTAL_FORMS": str(len(tags))}
-    for index, tag in enumerate(tags):
-        data[f"tagged_items-{index}-tag"] = str(tag.pk)
-        data[f"tagged_items-{index}-id"] = ""
-    return data
+    """The tags field as its box posts it: chosen tags by id, typed names as "name:..."."""
+    return data | {"tags": [str(tag.pk) if isinstance(tag, Tag) else f"name:{tag}" for tag in tags]}
 
 
 @pytest.mark.parametrize(("language", "name"), [("fr", "Rédaction"), ("en", "Newsroom")])
@@ -155,15 +149,16 @@ def test_story_changelist_loads(staff_client, language):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_story_add_page_has_both_languages_and_the_tags_inline(staff_client, language):
+def test_story_add_page_has_both_languages_and_the_tags_field(staff_client, language):
     response = staff_client.get(admin_url("articles_article_add", language=language))
     assert response.status_code == 200
     form = response.context["adminform"].form
     for field in ["title", "slug", "standfirst", "body"]:
         assert {f"{field}_fr", f"{field}_en"} <= set(form.fields)
-    # Tags are edited in the inline, not through the TaggableManager field.
-    assert "tags" not in form.fields
-    assert response.context["inline_admin_formsets"][0].formset.prefix == "tagged_items"
+    # One tags field, typed into: no inline, no popup to create a tag.
+    assert isinstance(form.fields["tags"].widget, TagsWidget)
+    assert response.context["inline_admin_formsets"] == []
+    assert 'id="add_id_tags"' not in response.content.decode()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -231,7 +226,7 @@ def test_saving_a_story_in_both_languages_with_two_tags(staff_client, staff):
     assert article.slug_fr == "offensive-dans-la-region-de-koursk"
     assert article.slug_en == "offensive-in-the-kursk-region"
     assert article.languages() == ["fr", "en"]
-    assert set(article.tags.all()) == {ukraine, russia}
+    assert tags_in_order(article) == [ukraine, russia]
     assert list(article.authors.all()) == [staff]
 
 
