@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from articles.models import Article, Tag
-from tests.factories import StaffFactory, TagFactory
+from tests.factories import ArticleFactory, StaffFactory, TagFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -155,3 +155,35 @@ def test_journalist_writes_a_tagged_story_in_the_browser(
     new_tag = Tag.objects.get(name_fr="Offensive d’été")
     assert [link.tag for link in article.tagged_items.order_by("pk")] == [new_tag, koursk]
 
+
+HEADLINES = [
+    "Faute de médecins, les urgences de Vernouillet-sur-Loire fermeront la nuit cet été",
+    "Offensive dans la région de Koursk : ce que l’on sait de l’avancée des troupes",
+    "Grève à la SNCF : le trafic sera très perturbé jeudi sur les lignes régionales",
+    "Le conseil municipal adopte un budget en hausse malgré l’opposition",
+]
+
+
+def test_the_story_list_gives_the_headlines_the_room_at_1280_pixels(
+    transactional_db, page, live_server, script_errors
+):
+    StaffFactory(username="redaction")
+    writers = [
+        UserFactory(first_name="Léa", last_name="Dubois"),
+        UserFactory(first_name="Karim", last_name="Benali"),
+    ]
+    for index in range(12):
+        ArticleFactory(
+            title_fr=f"{HEADLINES[index % len(HEADLINES)]} ({index})",
+            english=index % 2 == 0,
+            status=[Article.Status.PUBLISHED, Article.Status.REVIEW][index % 2],
+            authors=writers[: 1 + index % 2],
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, "/fr/admin/articles/article/")
+
+    page.screenshot(path=ARTIFACTS / "story_list_1280.png", full_page=True)
+    table = page.locator("#result_list").bounding_box()
+    headline = page.locator("#result_list tbody tr").first.locator(".field-headline")
+    assert headline.bounding_box()["width"] >= 0.35 * table["width"]
+    assert script_errors == []
