@@ -372,12 +372,11 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, TabbedTranslationAdmin):
     list_filter = ["status", TagFilter, EnglishTranslationFilter]
     search_fields = ["title_fr", "title_en"]
     search_help_text = _("Searches the French and English headlines.")
+    date_hierarchy = "published_at"
+    actions = ["publish", "unpublish"]
 
     class Media:
         css = {"all": ["css/story_admin.css"]}
-
-    date_hierarchy = "published_at"
-    actions = ["publish", "unpublish"]
 
     @admin.display(description=_("title"), ordering="title")
     def headline(self, article):
