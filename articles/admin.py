@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from django import forms
@@ -8,6 +9,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -22,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
@@ -30,17 +32,18 @@ from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
 from articles import revisions, workflow
+from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
     Article,
     LanguageState,
     PreviewLink,
     StoryEvent,
     Tag,
-    TaggedArticle,
     language_codes,
     state_field,
     story_count_field,
 )
+from articles.tag_field import TagsField
 from articles.views import absolute_url
 
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
@@ -75,19 +78,127 @@ class OfferedFiltersOnly:
         return OfferedFiltersChangeList
 
 
+class WordedAdmin:
+    """Page titles, the add button and the bulk delete action, said whole for each model.
+
+    Django makes them from the model's name ("Add %s", "Add {{ name }}"), which no
+    catalogue can make read right in French: "Ajout de article", "Ajouter étiquette",
+    "Supprimer les étiquettes sélectionnés". Each admin gives its ``words`` instead:
+    the add, change and view titles and the delete action. The add title is also the
+    list's add button and the add page's last breadcrumb (templates/admin/).
+    """
+
+    words = {}
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        data = response.context_data
+        if add:
+            data["title"] = self.words["add"]
+        else:
+            data["title"] = self.words["change" if data["has_change_permission"] else "view"]
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"add_title": self.words["add"], **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _description = actions["delete_selected"]
+            actions["delete_selected"] = (function, name, self.words["delete_selected"])
+        return actions
+
+
+class GivesOnlyWhatTheyHold:
+    """Accounts and roles as articles.workflow rules them: nobody gives more than they hold.
+
+    The pickers offer only the permissions and roles the signed-in person may give
+    (articles.accounts.PickersForm); an account or role they could not have made
+    themselves is shown read-only and cannot be deleted, alone or in bulk.
+    """
+
+    def may_manage(self, user, obj):
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.may_manage(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self.may_manage(request.user, obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.granting_user = request.user
+        return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, refused, protected = super().get_deleted_objects(objs, request)
+        # The bulk delete action asks only this: the accounts it may not delete are refused.
+        refused |= {str(obj) for obj in objs if not self.may_manage(request.user, obj)}
+        return deleted, counts, refused, protected
+
+
+class UserForm(PickersForm, auth_forms.UserChangeForm):
+    pass
+
+
+class GroupForm(PickersForm):
+    class Meta:
+        model = Group
+        fields = "__all__"
+
+
 # Django's user and group pages, with the same changelist as the newsroom's own.
 admin.site.unregister(get_user_model())
 admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserAdmin(OfferedFiltersOnly, auth_admin.UserAdmin):
-    pass
+class UserAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.UserAdmin):
+    words = {
+        "add": _("Add user"),
+        "change": _("Change user"),
+        "view": _("View user"),
+        "delete_selected": _("Delete selected users"),
+    }
+    # People by name, as in a byline. Django's search_fields (username, first and last
+    # names, email) are what the story's author picker searches.
+    ordering = ["last_name", "first_name", "username"]
+    form = UserForm
+
+    def autocomplete_label(self, user):
+        return person_label(user)
+
+    def may_manage(self, user, account):
+        return workflow.may_manage_account(user, account)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Only a superuser makes superusers; a posted is_superuser is ignored.
+        return readonly if workflow.is_superuser(request.user) else [*readonly, "is_superuser"]
 
 
 @admin.register(Group)
-class GroupAdmin(OfferedFiltersOnly, auth_admin.GroupAdmin):
-    pass
+class GroupAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.GroupAdmin):
+    words = {
+        "add": _("Add group"),
+        "change": _("Change group"),
+        "view": _("View group"),
+        "delete_selected": _("Delete selected groups"),
+    }
+    form = GroupForm
+
+    def may_manage(self, user, group):
+        return workflow.may_manage_role(user, group)
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -187,31 +298,6 @@ class TranslationFilter(admin.SimpleListFilter):
         )
 
 
-class TaggedArticleInline(admin.TabularInline):
-    model = TaggedArticle
-    fields = ["tag"]
-    autocomplete_fields = ["tag"]
-    extra = 1
-    verbose_name = _("tag")
-    verbose_name_plural = _("tags")
-
-    # Only who may change the story's text may change its tags (not a translator).
-    def has_add_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_add_permission(
-            request, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_change_permission(
-            request, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return workflow.can_edit_text(request.user, obj) and super().has_delete_permission(
-            request, obj
-        )
-
-
 class PreviewLinkInline(admin.TabularInline):
     """Shareable previews of the story: a signed address that expires, revoked by deleting it."""
 
@@ -259,6 +345,7 @@ STORY_FIELDS = [
     "status",
     "published_at",
     "authors",
+    "tags",
 ]
 
 
@@ -287,6 +374,30 @@ class OpenedVersionField(forms.CharField):
         return False  # not a change of the story
 
 
+class AuthorsField(forms.ModelMultipleChoiceField):
+    """The byline's authors, shown by their full names."""
+
+    def label_from_instance(self, user):
+        return person_label(user)
+
+
+# Shown in place of a field that its user may not change: the byline by full names,
+# the tags in their order.
+READ_ONLY_AS = {"authors": "author_names", "tags": "tag_names"}
+
+
+def short_time(moment):
+    """ "01/12/2026 14:23" in French, "12/01/2026 2:23 p.m." in English; None for none."""
+    if moment is None:
+        return None
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def tags_in_order(story):
+    """The story's tags, the main topic first (``tag_list()`` without a prefetch)."""
+    return [link.tag for link in story.tagged_items.select_related("tag").order_by("pk")]
+
+
 class StoryForm(forms.ModelForm):
     comment = forms.CharField(
         label=_("Comment"),
@@ -295,12 +406,26 @@ class StoryForm(forms.ModelForm):
         help_text=_("When sending a story back: what needs changing. Kept in its history."),
     )
     opened_version = OpenedVersionField(required=False)
+    tags = TagsField(
+        label=capfirst(Article._meta.get_field("tags").verbose_name),
+        required=False,
+        help_text=_(
+            "What the story is about, the main topic first. Type to find a tag; a name no "
+            "tag has yet is created when saving (Enter or a comma ends it)."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conflict, self.conflict_rows, self.conflict_merged = None, [], set()
         if not self.is_bound and self.instance.pk and "opened_version" in self.fields:
             self.fields["opened_version"].initial = revisions.opened_token(self.instance)
+        if "tags" in self.fields:
+            if self.instance.pk:
+                self.initial.setdefault("tags", [tag.pk for tag in tags_in_order(self.instance)])
+            may_create = self.user.has_perm("articles.add_tag")
+            self.fields["tags"].widget.attrs["data-create"] = json.dumps(may_create)
+
         for code in language_codes():
             name = translation_field(code)
             if name not in self.fields:
@@ -321,6 +446,26 @@ class StoryForm(forms.ModelForm):
             else:
                 values.append(getattr(self.story, name, None) if self.story else None)
         return all(values)
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        names = [item for item in tags if isinstance(item, str)]
+        if names and not self.user.has_perm("articles.add_tag"):
+            languages = [get_language(), *language_codes()]
+            new = [name for name in names if Tag.objects.named(name, languages) is None]
+            if new:
+                raise forms.ValidationError(
+                    _("You may only choose existing tags; there is no tag “%(name)s”.")
+                    % {"name": new[0]}
+                )
+        return tags
+
+    def save_tags(self):
+        """Give the story the tags chosen, in their order, creating the ones typed anew."""
+        chosen = self.cleaned_data["tags"]
+        names = [item for item in chosen if isinstance(item, str)]
+        made = dict(zip(names, Tag.objects.for_names(names, get_language()), strict=True))
+        self.instance.set_tags([made[item] if isinstance(item, str) else item for item in chosen])
 
     def clean(self):
         cleaned = super().clean()
@@ -431,10 +576,16 @@ ArticleAdminForm = type(
 
 
 @admin.register(Article)
-class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
+class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
+    words = {
+        "add": _("Add story"),
+        "change": _("Change story"),
+        "view": _("View story"),
+        "delete_selected": _("Delete selected stories"),
+    }
     form = ArticleAdminForm
     fieldsets = [
-        (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "opened_version"]}),
+        (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "tags", "opened_version"]}),
         (
             _("Languages"),
             {
@@ -451,8 +602,21 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
-    inlines = [TaggedArticleInline, PreviewLinkInline]
-    list_display = ["headline", "state", "languages", "published_at", "online", "updated_at"]
+    inlines = [PreviewLinkInline]
+    # The form's own tags field (articles.tag_field) saves the tags in the order given
+    # (save_related); taggit's manager would save them unordered.
+    exclude = ["tags"]
+    # Readable at 1280 px (static/css/story_admin.css): the headline takes the room, the
+    # other columns are short; a column added here stays short with a short display.
+    list_display = [
+        "headline",
+        "author_names",
+        "state",
+        "languages",
+        "publication_time",
+        "online",
+        "last_change",
+    ]
     list_filter = [
         QueueFilter,
         "status",
@@ -469,12 +633,28 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
 
     class Media:
         js = ["articles/js/unsaved_changes.js"]
-        css = {"all": ["articles/workplace.css"]}
+        css = {"all": ["css/story_admin.css", "articles/workplace.css"]}
 
     @admin.display(description=_("title"), ordering="title")
     def headline(self, article):
         # The active language's title, or the other one for a story not yet translated.
         return str(article)
+
+    @admin.display(description=_("authors"))
+    def author_names(self, article):
+        return article.byline()
+
+    @admin.display(description=_("publication time"), ordering="published_at")
+    def publication_time(self, article):
+        return short_time(article.published_at)
+
+    @admin.display(description=_("updated"), ordering="updated_at")
+    def last_change(self, article):
+        return short_time(article.updated_at)
+
+    @admin.display(description=_("tags"))
+    def tag_names(self, article):
+        return ", ".join(str(tag) for tag in tags_in_order(article))
 
     @admin.display(description=_("status"), ordering="status_changed_at")
     def state(self, article):
@@ -490,14 +670,20 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
             date_format(timezone.localtime(article.status_changed_at), "SHORT_DATETIME_FORMAT"),
         )
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("status_changed_by")
-
     def get_ordering(self, request):
         # The review queue: the story waiting longest first.
         if request.GET.get(QueueFilter.parameter_name) == "review":
             return ["status_changed_at", "pk"]
         return super().get_ordering(request)
+
+    def get_queryset(self, request):
+        # The list shows each story's byline and who gave it its status; the form, its authors.
+        return super().get_queryset(request).with_authors().select_related("status_changed_by")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "authors":
+            kwargs["form_class"] = AuthorsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     # What each role may do: articles.workflow decides, for every path into the form.
 
@@ -512,7 +698,9 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
     def get_readonly_fields(self, request, obj=None):
         editable = workflow.editable_fields(request.user, obj, STORY_FIELDS)
         readonly = [field for field in STORY_FIELDS if field not in editable]
-        return [*readonly, "original", "previews", "source_changes", "history"]
+        # The field itself too: a declared form field (tags) is dropped only so.
+        shown = [READ_ONLY_AS[field] for field in readonly if field in READ_ONLY_AS]
+        return [*readonly, *shown, "original", "previews", "source_changes", "history"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not workflow.can_edit_text(request.user, obj):
@@ -522,9 +710,13 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
             for code in language_codes()
             if obj is None or code != obj.source_language
         ]
+        readonly = set(self.get_readonly_fields(request, obj))
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
-            fields = options["fields"]
+            fields = [
+                READ_ONLY_AS.get(f, f) if READ_ONLY_AS.get(f) in readonly else f
+                for f in options["fields"]
+            ]
             if "source_language" in fields:
                 fields = ["source_language", *translations]
                 if obj is not None:
@@ -559,7 +751,18 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
                 )
             )
         fieldsets.append(
-            (_("Publication"), {"fields": ["status", "published_at", "authors", "source_language"]})
+            (
+                _("Publication"),
+                {
+                    "fields": [
+                        "tag_names",
+                        "status",
+                        "published_at",
+                        "author_names",
+                        "source_language",
+                    ]
+                },
+            )
         )
         fieldsets.append((_("History"), {"fields": ["history"]}))
         return fieldsets
@@ -712,6 +915,9 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
         if not change and not form.instance.authors.exists():
             # A new story is signed by whoever wrote it, until an editor says otherwise.
             form.instance.authors.add(request.user)
+        # Not in the form of someone who may not change the tags (workflow.editable_fields).
+        if "tags" in form.fields:
+            form.save_tags()
         # The revision keeps the story as saved (its authors and tag links too), and what
         # the person wrote in the comment box.
         revisions.record(form.instance, form.cleaned_data.get("comment"))
@@ -737,7 +943,9 @@ class ArticleAdmin(OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Without VersionAdmin's revision around the whole list (for list_editable, which
-        # this admin has not): a bulk action makes one revision per story.
+        # this admin has not): a bulk action makes one revision per story. Skipping it skips
+        # WordedAdmin too, whose add title is given here.
+        extra_context = {"add_title": self.words["add"], **(extra_context or {})}
         return super(VersionAdmin, self).changelist_view(request, extra_context)
 
     def recoverlist_view(self, request, extra_context=None):
@@ -1015,7 +1223,13 @@ def per_language(*fields):
 
 
 @admin.register(Tag)
-class TagAdmin(OfferedFiltersOnly, TranslationAdmin):
+class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
+    words = {
+        "add": _("Add tag"),
+        "change": _("Change tag"),
+        "view": _("View tag"),
+        "delete_selected": _("Delete selected tags"),
+    }
     # Every language side by side rather than in tabs: translating a tag means
     # reading its name in one language while writing it in another.
     fieldsets = [

@@ -11,6 +11,7 @@ from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
@@ -692,14 +693,18 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a list of stories shows: tags (see ``tag_list()``) and authors, newest first."""
+        tags = TaggedArticle.objects.select_related("tag").order_by("pk")
+        return (
+            self.prefetch_related(Prefetch("tagged_items", queryset=tags))
+            .with_authors()
+            .order_by("-published_at", "-pk")
+        )
+
+    def with_authors(self):
+        """The authors of each story, in the byline's order (see ``byline()``), in one query."""
         return self.prefetch_related(
-            Prefetch(
-                "tagged_items", queryset=TaggedArticle.objects.select_related("tag").order_by("pk")
-            ),
-            Prefetch(
-                "authors", queryset=get_user_model().objects.order_by("last_name", "username")
-            ),
-        ).order_by("-published_at", "-pk")
+            Prefetch("authors", queryset=get_user_model().objects.order_by("last_name", "username"))
+        )
 
     def tagged_with_all(self, tags):
         """Stories carrying every one of ``tags`` (the a+b tag pages)."""
@@ -1020,6 +1025,42 @@ class Article(models.Model):
     def tag_list(self):
         """The story's tags in the order the editor added them, the main topic first."""
         return [item.tag for item in self.tagged_items.all()]
+
+    def set_tags(self, tags):
+        """Make ``tags`` the story's tags, in this order: the first is its main topic.
+
+        Links are numbered in the order given, which is the order ``tag_list()``
+        reads; the ones already in place stay. It tells the others what changed
+        with the signals taggit's manager sends (the page cache listens).
+        """
+        wanted = list(dict.fromkeys(tag.pk for tag in tags))
+        current = list(self.tagged_items.order_by("pk").values_list("tag_id", flat=True))
+        kept = 0
+        while kept < min(len(wanted), len(current)) and wanted[kept] == current[kept]:
+            kept += 1
+        removed, added = set(current[kept:]), wanted[kept:]
+        with transaction.atomic():
+            if removed:
+                self._tags_changed("pre_remove", removed)
+                TaggedArticle.objects.filter(content_object=self, tag__in=removed).delete()
+                self._tags_changed("post_remove", removed)
+            if added:
+                self._tags_changed("pre_add", set(added))
+                TaggedArticle.objects.bulk_create(
+                    [TaggedArticle(content_object=self, tag_id=pk) for pk in added]
+                )
+                self._tags_changed("post_add", set(added))
+
+    def _tags_changed(self, action, tag_pks):
+        m2m_changed.send(
+            sender=TaggedArticle,
+            instance=self,
+            action=action,
+            reverse=False,
+            model=Tag,
+            pk_set=tag_pks,
+            using=self._state.db,
+        )
 
     def translations(self, preview=False):
         """(language, url) of every language a reader can read the story in.

@@ -347,18 +347,10 @@ def restore(story, version, user):
 
 
 def _restore_tags(story, tag_ids, restored):
-    """Make the story's tag links those of ``tag_ids``, in that order."""
-    existing = set(Tag.objects.filter(pk__in=tag_ids).values_list("pk", flat=True))
+    """Make the story's tag links those of ``tag_ids``, in that order (Article.set_tags)."""
+    existing = Tag.objects.in_bulk(list(tag_ids))
     restored.missing_tags = [pk for pk in tag_ids if pk not in existing]
-    wanted = [pk for pk in tag_ids if pk in existing]
-    links = list(story.tagged_items.order_by("pk"))
-    # The longest run of links already in place stays; the rest is made again in order.
-    kept = 0
-    while kept < min(len(links), len(wanted)) and links[kept].tag_id == wanted[kept]:
-        kept += 1
-    TaggedArticle.objects.filter(pk__in=[link.pk for link in links[kept:]]).delete()
-    for tag_id in wanted[kept:]:
-        TaggedArticle.objects.create(content_object=story, tag_id=tag_id)
+    story.set_tags([existing[pk] for pk in tag_ids if pk in existing])
 
 
 # Edit conflicts

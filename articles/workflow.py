@@ -15,11 +15,20 @@ groups (created by migration 0005) holding these permissions:
 
 A superuser may do everything. Every refusal is a ``WorkflowError`` whose
 message says, in the active language, what was refused and why.
+
+Accounts and roles: nobody gives more than they hold. Someone who is not a superuser
+may give an account or a role only permissions they hold themselves (or translating,
+see ``grantable_permissions``), may make an account a member only of roles made of
+such permissions, never makes anyone a superuser, and may change or delete only the
+accounts and roles they could have made (not a superuser's account, not the account
+of someone holding more than they do): otherwise they could set that account's
+password and sign in as it.
 """
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
@@ -117,6 +126,59 @@ def ensure_roles(group_model=None, permission_model=None):
             group.permissions.add(
                 permission_model.objects.get(content_type__app_label=app_label, codename=codename)
             )
+
+
+def grantable_permissions(user):
+    """The permissions ("app_label.codename") ``user`` may give others: the ones they hold.
+
+    And translating into any language: it lets one edit that language's text of every
+    story, which whoever may edit everyone's stories already may. So an editor-in-chief
+    can make someone a translator without being one.
+    """
+    if not user.is_active:
+        return set()
+    permissions = set(user.get_all_permissions())
+    if user.has_perm(EDIT_OTHERS) and user.has_perm("articles.change_article"):
+        permissions |= {
+            f"articles.{translate_permission(code)}" for code, _name in settings.LANGUAGES
+        }
+    return permissions
+
+
+def is_superuser(user):
+    return user.is_active and user.is_superuser
+
+
+def may_grant(user, permissions):
+    """Whether ``user`` may give every one of ``permissions`` (a Permission queryset)."""
+    if is_superuser(user):
+        return True
+    grantable = grantable_permissions(user)
+    return all(
+        f"{app_label}.{codename}" in grantable
+        for app_label, codename in permissions.values_list("content_type__app_label", "codename")
+    )
+
+
+def may_manage_account(user, account):
+    """Whether ``user`` may change or delete ``account``: only if they could have made it.
+
+    The account's permissions are read from the database, its roles' included, even
+    for an inactive account (which Django's permission checks treat as holding none).
+    """
+    from django.contrib.auth.models import Permission
+
+    if is_superuser(user):
+        return True
+    if account.is_superuser:
+        return False
+    held = Permission.objects.filter(Q(user=account) | Q(group__user=account))
+    return may_grant(user, held)
+
+
+def may_manage_role(user, group):
+    """Whether ``user`` may change or delete the role ``group``: only if they could give it."""
+    return may_grant(user, group.permissions.all())
 
 
 class WorkflowError(PermissionDenied):

@@ -1,13 +1,15 @@
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 from taggit.models import Tag as TaggitTag
 
-from articles.admin import TagFilter
-from articles.models import Article, Tag
+from articles.admin import TagFilter, tags_in_order
+from articles.models import Article, PreviewLink, Tag
+from articles.tag_field import TagsWidget
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def changelist_ids(response):
 
 
 def new_story_form(**overrides):
-    """What the add-story page posts: both languages, and an empty tags inline."""
+    """What the add-story page posts: both languages, no tags."""
     data = {
         "title_fr": "Offensive dans la région de Koursk",
         "slug_fr": "offensive-dans-la-region-de-koursk",
@@ -37,10 +39,6 @@ def new_story_form(**overrides):
         "status": Article.Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",
-        "tagged_items-TOTAL_FORMS": "0",
-        "tagged_items-INITIAL_FORMS": "0",
-        "tagged_items-MIN_NUM_FORMS": "0",
-        "tagged_items-MAX_NUM_FORMS": "1000",
         "preview_links-TOTAL_FORMS": "0",
         "preview_links-INITIAL_FORMS": "0",
         "_save": "Save",
@@ -49,11 +47,100 @@ def new_story_form(**overrides):
 
 
 def with_tags(data, tags):
-    data = data | {"tagged_items-TOTAL_FORMS": str(len(tags))}
-    for index, tag in enumerate(tags):
-        data[f"tagged_items-{index}-tag"] = str(tag.pk)
-        data[f"tagged_items-{index}-id"] = ""
-    return data
+    """The tags field as its box posts it: chosen tags by id, typed names as "name:..."."""
+    return data | {"tags": [str(tag.pk) if isinstance(tag, Tag) else f"name:{tag}" for tag in tags]}
+
+
+@pytest.mark.parametrize(("language", "name"), [("fr", "Rédaction"), ("en", "Newsroom")])
+def test_the_login_page_is_named_for_the_newsroom(client, language, name):
+    content = client.get(admin_url("login", language=language)).content.decode()
+    assert f'<div id="site-name"><a href="/{language}/admin/">{name}</a></div>' in content
+    assert f"| {name}</title>" in content
+    assert "Django" not in content
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("fr", "Espace de travail | Rédaction"), ("en", "Workplace | Newsroom")]
+)
+def test_the_admin_home_is_the_newsrooms_workplace(staff_client, language, title):
+    content = staff_client.get(admin_url("index", language=language)).content.decode()
+    assert f"<title>{title}</title>" in content
+    assert "Django" not in content
+
+
+WORDS = {
+    # model: (add page title and button, change page title, bulk delete), in French.
+    "articles_article": (
+        "Ajouter un article",
+        "Modifier l’article",
+        "Supprimer les articles sélectionnés",
+    ),
+    "articles_tag": (
+        "Ajouter une étiquette",
+        "Modifier l’étiquette",
+        "Supprimer les étiquettes sélectionnées",
+    ),
+    "auth_user": (
+        "Ajouter un utilisateur",
+        "Modifier l’utilisateur",
+        "Supprimer les utilisateurs sélectionnés",
+    ),
+    "auth_group": ("Ajouter un groupe", "Modifier le groupe", "Supprimer les groupes sélectionnés"),
+}
+
+
+def some(model, staff):
+    if model == "articles_article":
+        return ArticleFactory()
+    if model == "articles_tag":
+        return TagFactory()
+    if model == "auth_user":
+        return staff
+    return Group.objects.create(name="Pigistes")
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_add_page_says_what_it_adds(staff_client, model):
+    content = staff_client.get(admin_url(f"{model}_add")).content.decode()
+    add = WORDS[model][0]
+    assert f"<title>{add} | Rédaction</title>" in content
+    assert f"<h1>{add}</h1>" in content
+    assert f"&rsaquo; {add}\n</div>" in content  # the last breadcrumb
+    assert "Ajout de" not in content
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_change_page_says_what_it_changes(staff_client, staff, model):
+    obj = some(model, staff)
+    content = staff_client.get(admin_url(f"{model}_change", obj.pk)).content.decode()
+    assert f"<h1>{WORDS[model][1]}</h1>" in content
+    assert "Modification de" not in content
+
+
+@pytest.mark.parametrize("model", WORDS)
+def test_the_french_list_offers_to_add_and_delete_in_good_french(staff_client, staff, model):
+    some(model, staff)  # the actions are offered on a list with something in it
+    response = staff_client.get(admin_url(f"{model}_changelist"))
+    add, _change, delete = WORDS[model]
+    content = response.content.decode()
+    assert f'class="addlink">\n      {add}\n    </a>' in content
+    assert f'<option value="delete_selected">{delete}</option>' in content
+
+
+def test_the_english_admin_keeps_djangos_words(staff_client):
+    content = staff_client.get(admin_url("articles_tag_add", language="en")).content.decode()
+    assert "<h1>Add tag</h1>" in content
+    content = staff_client.get(admin_url("articles_tag_changelist", language="en")).content
+    assert "<h1>Select tag to change</h1>" in content.decode()
+
+
+def test_a_story_someone_may_only_read_is_titled_so(client, staff):
+    reader = UserFactory(is_staff=True)
+    reader.user_permissions.add(Permission.objects.get(codename="view_article"))
+    story = ArticleFactory()
+    client.force_login(reader)
+    content = client.get(admin_url("articles_article_change", story.pk)).content.decode()
+    assert "<h1>Consulter l’article</h1>" in content
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -65,15 +152,18 @@ def test_story_changelist_loads(staff_client, language):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_story_add_page_has_both_languages_and_the_tags_inline(staff_client, language):
+def test_story_add_page_has_both_languages_and_the_tags_field(staff_client, language):
     response = staff_client.get(admin_url("articles_article_add", language=language))
     assert response.status_code == 200
     form = response.context["adminform"].form
     for field in ["title", "slug", "standfirst", "body"]:
         assert {f"{field}_fr", f"{field}_en"} <= set(form.fields)
-    # Tags are edited in the inline, not through the TaggableManager field.
-    assert "tags" not in form.fields
-    assert response.context["inline_admin_formsets"][0].formset.prefix == "tagged_items"
+    # One tags field, typed into: no inline, no popup to create a tag.
+    assert isinstance(form.fields["tags"].widget, TagsWidget)
+    # The only inline: shareable preview links.
+    inlines = response.context["inline_admin_formsets"]
+    assert [inline.opts.model for inline in inlines] == [PreviewLink]
+    assert 'id="add_id_tags"' not in response.content.decode()
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -114,7 +204,8 @@ def test_changelist_runs_a_fixed_number_of_queries(
         ArticleFactory(english=index % 2 == 0, tags=tags[index % 5 : index % 5 + 5])
     if "tag" in filters:
         filters = {"tag": tags[0].pk}
-    with django_assert_max_num_queries(8):
+    # Session, user, tag filter, two counts, stories, their authors, date hierarchy (2).
+    with django_assert_max_num_queries(9):
         response = staff_client.get(admin_url("articles_article_changelist"), filters)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == listed
@@ -140,7 +231,7 @@ def test_saving_a_story_in_both_languages_with_two_tags(staff_client, staff):
     assert article.slug_fr == "offensive-dans-la-region-de-koursk"
     assert article.slug_en == "offensive-in-the-kursk-region"
     assert article.languages() == ["fr", "en"]
-    assert set(article.tags.all()) == {ukraine, russia}
+    assert tags_in_order(article) == [ukraine, russia]
     assert list(article.authors.all()) == [staff]
 
 
@@ -371,6 +462,58 @@ def test_author_autocomplete_finds_the_journalist(staff_client):
     )
     assert response.status_code == 200
     assert [result["id"] for result in response.json()["results"]] == [str(author.pk)]
+
+
+def test_author_autocomplete_shows_and_searches_full_names(staff_client):
+    author = UserFactory(username="cmartin", first_name="Camille", last_name="Martin-Dubois")
+    UserFactory(username="cdupont", first_name="Camille", last_name="Dupont")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {
+            "app_label": "articles",
+            "model_name": "article",
+            "field_name": "authors",
+            "term": "camille dubois",
+        },
+    )
+    assert response.json()["results"] == [
+        {"id": str(author.pk), "text": "Camille Martin-Dubois (cmartin)"}
+    ]
+
+
+def test_an_account_without_a_name_is_shown_by_its_username(staff_client):
+    author = UserFactory(username="pigiste", first_name="", last_name="")
+    response = staff_client.get(
+        "/fr/admin/autocomplete/",
+        {"app_label": "articles", "model_name": "article", "field_name": "authors", "term": "pig"},
+    )
+    assert response.json()["results"] == [{"id": str(author.pk), "text": "pigiste"}]
+
+
+def test_the_story_form_shows_its_authors_by_full_name(staff_client):
+    author = UserFactory(username="lea", first_name="Léa", last_name="Dubois")
+    story = ArticleFactory(authors=[author])
+    content = staff_client.get(admin_url("articles_article_change", story.pk)).content.decode()
+    assert f'<option value="{author.pk}" selected>Léa Dubois (lea)</option>' in content
+
+
+def test_the_story_list_shows_bylines_by_full_name(staff_client):
+    lea = UserFactory(username="lea", first_name="Léa", last_name="Dubois")
+    karim = UserFactory(username="karim", first_name="Karim", last_name="Benali")
+    ArticleFactory(authors=[lea, karim])
+    content = staff_client.get(admin_url("articles_article_changelist")).content.decode()
+    assert '<td class="field-author_names">Karim Benali et Léa Dubois</td>' in content
+
+
+def test_accounts_are_found_by_first_or_last_name_and_listed_by_name(staff_client):
+    UserFactory(username="zz", first_name="Yanis", last_name="Haddad")
+    UserFactory(username="aa", first_name="Emma", last_name="Walsh")
+    url = admin_url("auth_user_changelist")
+    found = staff_client.get(url, {"q": "yanis"}).context["cl"].result_list
+    assert [user.username for user in found] == ["zz"]
+    listed = staff_client.get(url).context["cl"].result_list
+    # Haddad, Martin (the signed-in "redaction"), Walsh.
+    assert [user.username for user in listed] == ["zz", "redaction", "aa"]
 
 
 def test_tag_admin_saves_the_english_name_and_slug(staff_client):

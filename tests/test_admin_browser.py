@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from articles.models import Article
-from tests.factories import StaffFactory, TagFactory
+from articles.models import Article, Tag
+from tests.factories import ArticleFactory, StaffFactory, TagFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,6 +22,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "correct horse battery staple"
+# Screenshots, for a person to look at; ignored by git.
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +41,11 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
 
 
 @pytest.fixture
@@ -119,9 +126,22 @@ def test_journalist_writes_a_tagged_story_in_the_browser(
     editor(page, "id_body_fr").click()
     page.keyboard.type("Les troupes avancent vers Soudja.")
 
-    page.locator("#tagged_items-0 .select2-selection").click()
-    page.locator('[aria-controls="select2-id_tagged_items-0-tag-results"]').fill("kour")
+    # Tags are typed into one box: an existing tag found by its first letters, then a new one.
+    tags = page.locator(".field-tags .select2-search__field")
+    tags.click()
+    tags.press_sequentially("kour")
     page.locator(".select2-results__option", has_text="région de Koursk").click()
+    tags.press_sequentially("Offensive d’été")
+    page.locator(".select2-results__option", has_text="Offensive d’été").wait_for()
+    tags.press("Enter")
+    chosen = page.locator(".field-tags .select2-selection__choice")
+    assert chosen.all_inner_texts() == ["×région de Koursk", "×Offensive d’été"]
+    # Removed and chosen again, a tag goes last: the first one is the main topic.
+    chosen.first.locator(".select2-selection__choice__remove").click()
+    tags.press_sequentially("kour")
+    page.locator(".select2-results__option", has_text="région de Koursk").click()
+    assert chosen.all_inner_texts() == ["×Offensive d’été", "×région de Koursk"]
+    page.screenshot(path=ARTIFACTS / "story_form_tags.png", full_page=True)
 
     page.click("input[name=_save]")
     page.wait_for_url("**/fr/admin/articles/article/")
@@ -132,4 +152,38 @@ def test_journalist_writes_a_tagged_story_in_the_browser(
     assert article.slug_fr == "offensive-dans-la-region-de-koursk"
     assert article.body_fr == "<p>Les troupes avancent vers Soudja.</p>"
     assert not article.has_language("en")
-    assert list(article.tags.all()) == [koursk]
+    new_tag = Tag.objects.get(name_fr="Offensive d’été")
+    assert [link.tag for link in article.tagged_items.order_by("pk")] == [new_tag, koursk]
+
+
+HEADLINES = [
+    "Faute de médecins, les urgences de Vernouillet-sur-Loire fermeront la nuit cet été",
+    "Offensive dans la région de Koursk : ce que l’on sait de l’avancée des troupes",
+    "Grève à la SNCF : le trafic sera très perturbé jeudi sur les lignes régionales",
+    "Le conseil municipal adopte un budget en hausse malgré l’opposition",
+]
+
+
+def test_the_story_list_gives_the_headlines_the_room_at_1280_pixels(
+    transactional_db, page, live_server, script_errors
+):
+    StaffFactory(username="redaction")
+    writers = [
+        UserFactory(first_name="Léa", last_name="Dubois"),
+        UserFactory(first_name="Karim", last_name="Benali"),
+    ]
+    for index in range(12):
+        ArticleFactory(
+            title_fr=f"{HEADLINES[index % len(HEADLINES)]} ({index})",
+            english=index % 2 == 0,
+            status=[Article.Status.PUBLISHED, Article.Status.REVIEW][index % 2],
+            authors=writers[: 1 + index % 2],
+        )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, "/fr/admin/articles/article/")
+
+    page.screenshot(path=ARTIFACTS / "story_list_1280.png", full_page=True)
+    table = page.locator("#result_list").bounding_box()
+    headline = page.locator("#result_list tbody tr").first.locator(".field-headline")
+    assert headline.bounding_box()["width"] >= 0.35 * table["width"]
+    assert script_errors == []

@@ -204,6 +204,15 @@ def test_untagging_through_taggit_refreshes_the_tag_page(client, page_cache, new
     assert old.title_fr not in client.get(russia.url_for("fr")).content.decode()
 
 
+def test_retagging_in_order_refreshes_both_tag_pages(client, page_cache, newsroom, committed):
+    russia, korea, old = newsroom["russia"], newsroom["korea"], newsroom["old"]
+    warm(client, [russia.url_for("fr"), korea.url_for("fr")])
+    with committed():
+        Article.objects.get(pk=old.pk).set_tags([korea])
+    assert old.title_fr not in client.get(russia.url_for("fr")).content.decode()
+    assert old.title_fr in client.get(korea.url_for("fr")).content.decode()
+
+
 def test_changing_the_authors_refreshes_the_byline(client, page_cache, newsroom, committed):
     old = newsroom["old"]
     warm(client, [old.url_for("fr")])

@@ -138,6 +138,25 @@ def test_unknown_tag_name_creates_a_tag_named_in_every_language():
     assert (tag.name_fr, tag.name_en, tag.slug_fr) == ("Kherson", "Kherson", "kherson")
 
 
+def test_set_tags_numbers_the_links_in_the_order_given_and_keeps_those_in_place():
+    koursk, ukraine, russia = TagFactory.create_batch(3)
+    story = ArticleFactory(tags=[koursk, ukraine])
+    before = dict(story.tagged_items.values_list("tag_id", "pk"))
+    story.set_tags([koursk, russia, ukraine])
+    links = list(story.tagged_items.order_by("pk").values_list("tag_id", "pk"))
+    assert [tag_id for tag_id, _pk in links] == [koursk.pk, russia.pk, ukraine.pk]
+    assert links[0] == (koursk.pk, before[koursk.pk])
+
+
+def test_set_tags_keeps_the_tag_counts_right():
+    koursk, ukraine = TagFactory.create_batch(2)
+    story = ArticleFactory(tags=[koursk])
+    story.set_tags([ukraine, koursk])
+    story.set_tags([ukraine])
+    counts = dict(Tag.objects.values_list("pk", "story_count_fr"))
+    assert counts == {koursk.pk: 0, ukraine.pk: 1}
+
+
 def test_a_typed_tag_slug_is_made_lower_case_ascii():
     tag = Tag.objects.create(name_fr="Corée du Nord", name_en="North Korea", slug_en="North-Korea")
     assert tag.slug_en == "north-korea"

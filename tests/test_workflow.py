@@ -9,16 +9,18 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from articles import workflow
-from articles.models import Article, StoryEvent
+from articles.models import Article, StoryEvent, Tag
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 def admin_url(name, *args, language="en"):
@@ -37,7 +39,10 @@ class FormFields(HTMLParser):
         attrs = dict(attrs)
         name = attrs.get("name")
         if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+            if attrs.get("type") in ("checkbox", "radio"):
+                if "checked" not in attrs:
+                    return
+                self.data[name] = attrs.get("value") or "on"  # what a browser sends
                 return
             self.data[name] = attrs.get("value", "")
         elif tag == "textarea" and name:
@@ -154,6 +159,13 @@ def test_a_journalist_cannot_schedule_or_sign_someone_else_in(client, journalist
     assert story.title_fr == "Titre repris"
     assert story.published_at is None
     assert list(story.authors.all()) == [journalist]
+
+
+def test_a_journalist_sees_the_byline_they_may_not_change_by_full_names(client, journalist):
+    story = own_story(journalist)
+    page = signed_in(client, journalist).get(admin_url("articles_article_change", story.pk))
+    assert "authors" not in page.context["adminform"].form.fields
+    assert '<div class="readonly">Yanis Haddad</div>' in page.content.decode()
 
 
 def test_a_journalist_reads_other_peoples_stories_without_changing_them(client, journalist):
@@ -303,13 +315,11 @@ def test_a_translator_cannot_change_a_storys_tags(client, translator):
     tag = TagFactory()
     story = ArticleFactory()
     page = signed_in(client, translator).get(admin_url("articles_article_change", story.pk))
-    data = form_of(page) | {
-        "tagged_items-TOTAL_FORMS": "1",
-        "tagged_items-0-tag": str(tag.pk),
-        "tagged_items-0-id": "",
-    }
-    client.post(admin_url("articles_article_change", story.pk), data)
+    assert "tags" not in page.context["adminform"].form.fields
+    data = form_of(page) | {"tags": [str(tag.pk), "name:Nouvelle étiquette"]}
+    assert client.post(admin_url("articles_article_change", story.pk), data).status_code == 302
     assert not story.tags.exists()
+    assert not Tag.objects.filter(name_fr="Nouvelle étiquette").exists()
 
 
 def test_a_translator_cannot_add_or_delete_stories(client, translator):
@@ -336,6 +346,188 @@ def test_a_translator_names_tags_in_their_language_only(client, translator):
     assert client.post(url, data).status_code == 302
     tag.refresh_from_db()
     assert (tag.name_fr, tag.name_en) == ("Grève", "Strike")
+
+
+# Editors-in-chief: accounts and roles, and nobody gives more than they hold
+
+
+def permission(name):
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def change_account(client, account, **changes):
+    """Open the account's page as a browser would, change ``changes``, post it."""
+    url = admin_url("auth_user_change", account.pk)
+    page = client.get(url)
+    assert page.status_code == 200
+    data = form_of(page) | {"groups": [], "user_permissions": []}
+    data |= {
+        "groups": [str(g.pk) for g in account.groups.all()],
+        "user_permissions": [str(p.pk) for p in account.user_permissions.all()],
+    }
+    return client.post(url, data | changes)
+
+
+def test_an_editor_in_chief_adds_an_account_with_a_password_and_a_role(client, chief):
+    client = signed_in(client, chief)
+    response = client.post(
+        admin_url("auth_user_add"),
+        {
+            "username": "nbernard",
+            "usable_password": "true",
+            "password1": "une phrase de passe solide",
+            "password2": "une phrase de passe solide",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    account = User.objects.get(username="nbernard")
+    journalists = Group.objects.get(name=workflow.JOURNALISTS)
+    response = change_account(
+        client,
+        account,
+        first_name="Nadia",
+        last_name="Bernard",
+        is_staff="on",
+        groups=[str(journalists.pk)],
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.check_password("une phrase de passe solide")
+    assert (account.get_full_name(), account.is_staff) == ("Nadia Bernard", True)
+    assert list(account.groups.all()) == [journalists]
+    assert account.has_perm("articles.add_article")
+
+
+def test_an_editor_in_chief_sets_an_accounts_password(client, chief, journalist):
+    response = signed_in(client, chief).post(
+        admin_url("auth_user_password_change", journalist.pk),
+        {
+            "usable_password": "true",
+            "password1": "un nouveau mot de passe",
+            "password2": "un nouveau mot de passe",
+        },
+    )
+    assert response.status_code == 302
+    journalist.refresh_from_db()
+    assert journalist.check_password("un nouveau mot de passe")
+
+
+def test_an_editor_in_chief_makes_someone_a_translator(client, chief, journalist):
+    translators = Group.objects.get(name=workflow.translators("en"))
+    response = change_account(signed_in(client, chief), journalist, groups=[str(translators.pk)])
+    assert response.status_code == 302
+    assert workflow.translation_languages(User.objects.get(pk=journalist.pk)) == ["en"]
+
+
+@pytest.mark.parametrize("whom", ["someone", "themselves"])
+def test_an_editor_in_chief_cannot_make_anyone_a_superuser(client, chief, journalist, whom):
+    account = journalist if whom == "someone" else chief
+    page = signed_in(client, chief).get(admin_url("auth_user_change", account.pk))
+    assert 'name="is_superuser"' not in page.content.decode()
+    response = change_account(client, account, is_superuser="on", is_staff="on")
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert not account.is_superuser
+
+
+def test_an_editor_in_chief_cannot_give_a_permission_they_do_not_hold(client, chief, journalist):
+    # A permission of a model the roles use, which no role (and no chief) holds.
+    withheld = permission("articles.delete_storyevent")
+    response = change_account(
+        signed_in(client, chief), journalist, user_permissions=[str(withheld.pk)]
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user_permissions"]
+    assert not journalist.user_permissions.exists()
+
+
+def test_an_editor_in_chief_cannot_raise_their_own_permissions(client, chief):
+    withheld = permission("sessions.delete_session")
+    response = change_account(signed_in(client, chief), chief, user_permissions=[str(withheld.pk)])
+    assert response.status_code == 200
+    assert not User.objects.get(pk=chief.pk).has_perm("sessions.delete_session")
+
+
+def test_an_editor_in_chief_cannot_give_a_role_holding_more_than_they_do(client, chief, journalist):
+    admins = Group.objects.create(name="Administrateurs")
+    admins.permissions.add(permission("auth.change_permission"))
+    client = signed_in(client, chief)
+    page = client.get(admin_url("auth_user_change", journalist.pk))
+    offered = page.context["adminform"].form.fields["groups"].queryset
+    assert admins not in offered
+    response = change_account(client, journalist, groups=[str(admins.pk)])
+    assert response.status_code == 200
+    assert not journalist.groups.filter(pk=admins.pk).exists()
+
+
+def test_an_editor_in_chief_cannot_put_into_a_role_what_they_do_not_hold(client, chief):
+    role = Group.objects.get(name=workflow.JOURNALISTS)
+    url = admin_url("auth_group_change", role.pk)
+    client = signed_in(client, chief)
+    page = client.get(url)
+    held = [str(p.pk) for p in role.permissions.all()]
+    withheld = permission("articles.delete_storyevent")
+    response = client.post(
+        url, form_of(page) | {"permissions": [*held, str(withheld.pk)], "_save": "Save"}
+    )
+    assert response.status_code == 200
+    assert not role.permissions.filter(pk=withheld.pk).exists()
+
+
+def test_an_editor_in_chief_may_change_a_role_within_what_they_hold(client, chief):
+    role = Group.objects.get(name=workflow.JOURNALISTS)
+    url = admin_url("auth_group_change", role.pk)
+    client = signed_in(client, chief)
+    held = [str(p.pk) for p in role.permissions.all()]
+    publish = permission(workflow.PUBLISH)
+    response = client.post(
+        url, form_of(client.get(url)) | {"permissions": [*held, str(publish.pk)], "_save": "Save"}
+    )
+    assert response.status_code == 302
+    assert role.permissions.filter(pk=publish.pk).exists()
+
+
+@pytest.mark.parametrize("account_kind", ["superuser", "holding more"])
+def test_an_editor_in_chief_cannot_take_over_an_account_that_holds_more(
+    client, chief, account_kind
+):
+    if account_kind == "superuser":
+        account = UserFactory(is_staff=True, is_superuser=True, is_active=False)
+    else:
+        account = UserFactory(is_staff=True)
+        account.user_permissions.add(permission("articles.delete_storyevent"))
+    client = signed_in(client, chief)
+    page = client.get(admin_url("auth_user_change", account.pk))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    password = {"usable_password": "true", "password1": "pris en main", "password2": "pris en main"}
+    assert (
+        client.post(admin_url("auth_user_password_change", account.pk), password).status_code == 403
+    )
+    assert (
+        client.post(admin_url("auth_user_change", account.pk), {"is_active": "on"}).status_code
+        == 403
+    )
+    assert (
+        client.post(admin_url("auth_user_delete", account.pk), {"post": "yes"}).status_code == 403
+    )
+    client.post(
+        admin_url("auth_user_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [str(account.pk)], "post": "yes"},
+    )
+    account.refresh_from_db()
+    assert not account.check_password("pris en main")
+    assert account.is_active == (account_kind != "superuser")
+
+
+def test_an_editor_in_chief_deletes_an_account_they_could_have_made(client, chief, journalist):
+    signed_in(client, chief).post(
+        admin_url("auth_user_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [str(journalist.pk)], "post": "yes"},
+    )
+    assert not User.objects.filter(pk=journalist.pk).exists()
 
 
 def test_roles_exist_after_migrating():
