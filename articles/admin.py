@@ -34,6 +34,7 @@ from taggit.models import Tag as TaggitTag
 from articles import revisions, workflow
 from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
+    TRANSLATED_FROM_SOURCE,
     Article,
     LanguageState,
     PreviewLink,
@@ -809,9 +810,15 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
         for language, basis in sorted(article.translation_bases().items()):
             if article.state(language) != LanguageState.OUTDATED:
                 continue
-            fields = {build_localized_fieldname(f, code): f for f in basis.outdated_fields(article)}
+            # As saved: a form sent back with errors holds unsaved text in ``article``.
+            stored = article.stored_source_text()
+            fields = {
+                build_localized_fieldname(field, code): field
+                for field in TRANSLATED_FROM_SOURCE
+                if basis.source.get(field, "") != stored[field]
+            }
             then = {name: basis.source.get(field, "") for name, field in fields.items()}
-            now = {name: article.source_text()[field] for name, field in fields.items()}
+            now = {name: stored[field] for name, field in fields.items()}
             rows = format_html_join(
                 "",
                 "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",

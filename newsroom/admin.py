@@ -18,6 +18,8 @@ DJANGO_STRINGS = [
     gettext_noop("Select %s to change"),
     gettext_noop("Select %s to view"),
     gettext_noop("Select all %(total_count)s %(module_name)s"),
+    # An inline's add link: "Ajouter un objet Lien d’aperçu supplémentaire" otherwise.
+    gettext_noop("Add another %(verbose_name)s"),
 ]
 
 

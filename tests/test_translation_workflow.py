@@ -133,3 +133,22 @@ def test_the_story_list_shows_each_languages_state(client, editor, story):
     assert '<span class="language-state language-state-source"' in html
     assert '<span class="language-state language-state-in_progress"' in html
     assert "EN in progress" in html
+
+
+def test_a_form_sent_back_with_errors_shows_the_saved_original_as_what_changed(
+    client, translator, editor, story
+):
+    story.mark_translation_ready("en", translator)
+    story.save()
+    story.standfirst_fr = "Ce qui a changé."
+    story.save()
+    response = save(
+        signed_in(client, editor),
+        story,
+        standfirst_fr="Pas encore enregistré.",
+        status=Article.Status.SENT_BACK,  # with no comment: refused
+    )
+    assert response.status_code == 200
+    panel = response.content.decode().split('class="source-changes"')[1]
+    assert "changé" in panel
+    assert "Pas encore enregistré" not in panel
