@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote, unquote
@@ -1251,6 +1252,7 @@ class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
     list_filter = [
         TagNameFilter.into(code) for code in language_codes() if code != settings.LANGUAGE_CODE
     ]
+    actions = ["merge"]
     # Declared for the story's tag picker; get_search_results() searches by word instead.
     search_fields = per_language("name")
     search_help_text = _("Finds tags with words starting like yours, in any language.")
@@ -1286,3 +1288,50 @@ class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.search(search_term), False
+
+    def has_merge_permission(self, request):
+        return workflow.can_merge_tags(request.user)
+
+    @admin.action(description=_("Merge the selected tags into one"), permissions=["merge"])
+    def merge(self, request, queryset):
+        """Asks which tag to keep (the most used is offered first), then merges the others in."""
+        workflow.check_merge(request.user)
+        counts = [F(story_count_field(code)) for code in language_codes()]
+        tags = list(
+            queryset.annotate(used=Greatest(*counts) if len(counts) > 1 else counts[0]).order_by(
+                "-used", "pk"
+            )
+        )
+        if len(tags) < 2:
+            self.message_user(request, _("Choose at least two tags to merge."), messages.WARNING)
+            return None
+        if request.POST.get("kept"):
+            kept = next((tag for tag in tags if str(tag.pk) == request.POST["kept"]), None)
+            if kept is None:
+                self.message_user(
+                    request, _("Choose the tag to keep among those selected."), messages.ERROR
+                )
+                return None
+            stories = kept.absorb([tag for tag in tags if tag != kept])
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d tag was merged into “%(kept)s”, on %(stories)d stories.",
+                    "%(count)d tags were merged into “%(kept)s”, on %(stories)d stories.",
+                    len(tags) - 1,
+                )
+                % {"count": len(tags) - 1, "kept": kept, "stories": len(stories)},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/articles/tag/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Merge tags"),
+                "opts": self.opts,
+                "tags": tags,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

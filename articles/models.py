@@ -442,6 +442,47 @@ class Tag(TagBase):
     def get_absolute_url(self):
         return tag_path(get_script_prefix(), translation.get_language(), self.slug)
 
+    def absorb(self, others):
+        """Merge the tags ``others`` into this one, for good: their stories carry this tag
+        (where they had it, in the same place in their list), their addresses in every
+        language redirect here, and they are deleted. The counts follow (the triggers of
+        migration 0004); a story that had two of them keeps one link.
+
+        Returns the ids of the stories whose tags changed.
+        """
+        from articles.cache import forget_stories
+
+        others = [tag for tag in others if tag.pk != self.pk]
+        if not others:
+            return []
+        merged = [tag.pk for tag in others]
+        group = [self.pk, *merged]
+        with transaction.atomic():
+            links = TaggedArticle.objects.filter(tag__in=merged)
+            stories = list(links.values_list("content_object", flat=True).distinct())
+            # One link per story within the group: the first in the story's order stays.
+            TaggedArticle.objects.filter(tag__in=group).filter(
+                Exists(
+                    TaggedArticle.objects.filter(
+                        content_object=OuterRef("content_object"),
+                        tag__in=group,
+                        pk__lt=OuterRef("pk"),
+                    )
+                )
+            ).delete()
+            TaggedArticle.objects.filter(tag__in=merged).update(tag=self)
+            TagSlug.objects.filter(tag__in=merged).update(tag=self)
+            for other in others:
+                for code in language_codes():
+                    slug = getattr(other, build_localized_fieldname("slug", code))
+                    if slug and slug != getattr(self, build_localized_fieldname("slug", code)):
+                        TagSlug.objects.update_or_create(
+                            language=code, slug=slug, defaults={"tag": self}
+                        )
+            Tag.objects.filter(pk__in=merged).delete()
+            forget_stories(stories)
+        return stories
+
     @staticmethod
     def combination_name(tags, operator):
         """ "Russie et Corée du Nord" for ``+``, "Russie ou Corée du Nord" for ``,``."""

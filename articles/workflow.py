@@ -392,6 +392,16 @@ def queue_count(stories):
     return f"{QUEUE_COUNT_LIMIT}+" if count > QUEUE_COUNT_LIMIT else str(count)
 
 
+def can_merge_tags(user):
+    """Editors merge duplicate tags (it deletes tags and moves every story's links)."""
+    return is_editor(user) and user.has_perm("articles.delete_tag")
+
+
+def check_merge(user):
+    if not can_merge_tags(user):
+        raise WorkflowError(_("Only an editor may merge tags."))
+
+
 def check_bulk(user):
     """Refuse a bulk publish or unpublish by someone who is not an editor."""
     if not is_editor(user):
