@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.utils.translation import gettext_lazy as _
 
-from articles import previews, views
+from articles import feeds, previews, views
 
 
 class TagExpressionConverter:
@@ -25,5 +25,9 @@ urlpatterns = [
     path(_("stories/<slug:slug>/"), views.article_detail, name="article-detail"),
     path(_("tags/"), views.TagListView.as_view(), name="tag-list"),
     path(_("tags/<tags:slugs>/"), views.tag_detail, name="tag-detail"),
+    path(_("feed/"), feeds.LatestStoriesFeed(), name="feed"),
+    path(_("feed/atom/"), feeds.LatestStoriesAtomFeed(), name="feed-atom"),
+    path(_("tags/<tags:slugs>/feed/"), feeds.TagFeed(), name="tag-feed"),
+    path(_("tags/<tags:slugs>/feed/atom/"), feeds.TagAtomFeed(), name="tag-feed-atom"),
     path(_("preview/<str:token>/"), previews.preview, name="preview"),
 ]

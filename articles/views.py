@@ -218,31 +218,44 @@ class TagListView(KeysetListView):
         )
 
 
+def tags_named(expression):
+    """(operator, tags) of a tag page's or feed's ``a``, ``a+b`` or ``a,b``; else Http404.
+
+    A tag of drafts and scheduled stories only is no page yet: its name would tell
+    an embargoed story's topic. Its maintained count rules most such tags out for
+    free; the page's own read (TaggedArticle.story_keys) tells the rest.
+    """
+    parsed = parse_tag_expression(expression)
+    if parsed is None:
+        raise Http404("Tags are combined with “+” or “,”, not both, and at most five.")
+    operator, slugs = parsed
+    language = translation.get_language()
+    tags = Tag.objects.for_slugs(slugs, language)
+    if tags is None or not all(getattr(tag, story_count_field(language)) > 0 for tag in tags):
+        raise Http404("No such tag.")
+    return operator, tags
+
+
+def redirect_to_readable(canonical, tags, operator):
+    """A permanent redirect to ``canonical``, once every tag is known to be readable here:
+    checked before redirecting, which would give an embargoed tag's slug away."""
+    _keys, readable = TaggedArticle.objects.story_keys(tags, operator, limit=1)
+    if len(readable[translation.get_language()]) < len(tags):
+        raise Http404("No such tag.")
+    return redirect(canonical, permanent=True)
+
+
 class TagDetailView(KeysetListView):
     """Stories with one tag, all of several tags (a+b) or any of them (a,b)."""
 
     template_name = "articles/tag_detail.html"
 
     def get(self, request, *args, **kwargs):
-        parsed = parse_tag_expression(kwargs["slugs"])
-        if parsed is None:
-            raise Http404("Tags are combined with “+” or “,”, not both, and at most five.")
-        self.operator, slugs = parsed
-        language = translation.get_language()
-        self.tags = Tag.objects.for_slugs(slugs, language)
-        # A tag of drafts and scheduled stories only is no page yet: its name would
-        # tell an embargoed story's topic. Its maintained count rules most such tags
-        # out for free; the page's own read (get_page) tells the rest.
-        if self.tags is None or not all(self.counted_in(language, tag) for tag in self.tags):
-            raise Http404("No such tag.")
+        self.operator, self.tags = tags_named(kwargs["slugs"])
         # Another language's slug, or a tag named twice: one address per page.
         canonical = Tag.combination_url(self.tags, self.operator)
         if canonical != request.path:
-            # Checked before redirecting, which would give the tag's slug away.
-            _keys, readable = TaggedArticle.objects.story_keys(self.tags, self.operator, limit=1)
-            if len(readable[language]) < len(self.tags):
-                raise Http404("No such tag.")
-            return redirect(canonical, permanent=True)
+            return redirect_to_readable(canonical, self.tags, self.operator)
         return super().get(request, *args, **kwargs)
 
     def get_page(self, cursor, backwards, size):
@@ -267,15 +280,12 @@ class TagDetailView(KeysetListView):
         )
         return page
 
-    @staticmethod
-    def counted_in(language, tag):
-        """Whether ``tag`` has published stories (maybe scheduled ones only) in ``language``."""
-        return getattr(tag, story_count_field(language)) > 0
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             tags=self.tags,
             title=Tag.combination_name(self.tags, self.operator),
+            # The page's own spelling, for its feeds' addresses.
+            feed_slugs=self.operator.join(tag.slug for tag in self.tags),
             match_all=self.operator == TAGS_ALL,
             alternates=alternates(
                 self.request,

@@ -28,7 +28,7 @@ class LinkCollector(HTMLParser):
         attrs = dict(attrs)
         if tag == "html":
             self.html_lang = attrs.get("lang")
-        if tag == "link" and attrs.get("rel") == "alternate":
+        if tag == "link" and attrs.get("rel") == "alternate" and "hreflang" in attrs:
             self.alternates[attrs["hreflang"]] = attrs["href"]
         if tag == "nav" and "language-switcher" in attrs.get("class", ""):
             self._in_switcher = True

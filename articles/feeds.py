@@ -1,0 +1,146 @@
+"""RSS and Atom feeds per language: the whole site, and every tag page (``a``, ``a+b``, ``a,b``).
+
+Django's syndication framework. A feed lists what its page lists, by the same
+rules: stories readable in the feed's language (ArticleQuerySet.readable(),
+TaggedArticle.story_keys), an embargoed tag has no feed, and another spelling of
+a tag feed's address redirects to its own. Items carry the tags as categories,
+the byline, the publication and update times, and the standfirst or, with
+``FEEDS_FULL_TEXT``, the whole text. Feeds are kept in the page cache like the
+pages they follow.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
+
+from articles import cache
+from articles.models import Article, Tag, TaggedArticle
+from articles.views import absolute_url, redirect_to_readable, tags_named
+
+# What a feed reader gets at once; readers keep what they saw before.
+FEED_ITEMS = 30
+
+
+class StoryFeed(Feed):
+    """What every feed of stories says about each story."""
+
+    feed_type = Rss201rev2Feed
+    url_name = None  # the URL name of this feed in this format
+
+    def __call__(self, request, *args, **kwargs):
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def feed_url(self, obj):
+        return absolute_url(self.request, self.request.path)
+
+    def item_title(self, story):
+        return story.title
+
+    def item_link(self, story):
+        return absolute_url(self.request, story.url_for(translation.get_language()))
+
+    def item_description(self, story):
+        if settings.FEEDS_FULL_TEXT:
+            # Sanitised with an allow-list when the story was saved.
+            return story.body
+        return story.standfirst or ""
+
+    def item_author_name(self, story):
+        return story.byline() or None
+
+    def item_pubdate(self, story):
+        return story.published_at
+
+    def item_updateddate(self, story):
+        return story.updated_at
+
+    def item_categories(self, story):
+        return [tag.name for tag in story.tag_list()]
+
+    def feed_copyright(self, obj):
+        return _("The Newsroom")
+
+
+class LatestStoriesFeed(StoryFeed):
+    """The newest stories readable in the feed's language, as on the home page."""
+
+    def title(self, obj):
+        return _("The Newsroom — latest stories")
+
+    def description(self, obj):
+        return _("The newest stories of the Newsroom.")
+
+    def link(self, obj):
+        return absolute_url(self.request, reverse("articles:article-list"))
+
+    def items(self, obj):
+        stories = list(Article.objects.readable().for_listing()[:FEED_ITEMS])
+        cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(stories))
+        return stories
+
+
+class LatestStoriesAtomFeed(LatestStoriesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestStoriesFeed.description
+
+
+class TagFeed(StoryFeed):
+    """The newest stories of a tag page: one tag, all of several (a+b), any of them (a,b)."""
+
+    atom = False
+
+    def __call__(self, request, slugs):
+        self.request = request
+        self.operator, self.tags = tags_named(slugs)
+        canonical = tag_feed_url(self.tags, self.operator, atom=self.atom)
+        if canonical != request.path:
+            return redirect_to_readable(canonical, self.tags, self.operator)
+        return super().__call__(request, slugs=slugs)
+
+    def get_object(self, request, slugs):
+        return self.tags
+
+    def title(self, tags):
+        name = Tag.combination_name(tags, self.operator)
+        return _("%(tags)s — The Newsroom") % {"tags": name}
+
+    def description(self, tags):
+        return _("The newest stories tagged %(tags)s.") % {
+            "tags": Tag.combination_name(tags, self.operator)
+        }
+
+    def link(self, tags):
+        return absolute_url(self.request, Tag.combination_url(tags, self.operator))
+
+    def items(self, tags):
+        keys, readable = TaggedArticle.objects.story_keys(tags, self.operator, limit=FEED_ITEMS)
+        if len(readable[translation.get_language()]) < len(tags):
+            raise Http404("No such tag.")
+        ids = [pk for _published_at, pk in keys]
+        stories = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        cache.depends_on(
+            self.request,
+            *[cache.tagged_key(tag.pk) for tag in tags],
+            *[cache.tag_key(tag.pk) for tag in tags],
+            *cache.story_card_keys(stories),
+        )
+        return stories
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = Atom1Feed
+    atom = True
+    subtitle = TagFeed.description
+
+
+def tag_feed_url(tags, operator, atom=False, language=None):
+    """The address of the feed of a tag page."""
+    with translation.override(language or translation.get_language()):
+        slugs = operator.join(tag.slug for tag in tags)
+        name = "articles:tag-feed-atom" if atom else "articles:tag-feed"
+        return reverse(name, kwargs={"slugs": slugs})
