@@ -7,10 +7,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.paginator import InvalidPage
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
@@ -20,7 +21,7 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationAdmin
 from modeltranslation.utils import build_localized_fieldname
 from taggit.models import Tag as TaggitTag
 
-from articles import workflow
+from articles import search, workflow
 from articles.diffs import text_diff
 from articles.models import (
     Article,
@@ -32,6 +33,7 @@ from articles.models import (
     state_field,
     story_count_field,
 )
+from articles.pagination import COUNT_LIMIT, LongListPaginator
 
 # Stories use articles.Tag; taggit's own tag table stays empty and would only
 # show journalists a second, useless "Tags" page.
@@ -63,6 +65,82 @@ class OfferedFiltersChangeList(ChangeList):
 class OfferedFiltersOnly:
     def get_changelist(self, request, **kwargs):
         return OfferedFiltersChangeList
+
+
+class StoryChangeList(OfferedFiltersChangeList):
+    """The story list at a million stories: no COUNT(*) of the table, any page from an index.
+
+    Counts and pages come from LongListPaginator (articles.pagination): the whole list says
+    "about 1,000,000 stories" (PostgreSQL's estimate), a filtered or searched one counts up
+    to COUNT_LIMIT ("10,000+ stories"), and a page's ids are read from the index in the
+    list's order before its rows. A page past the end of a list whose count is exact shows
+    its last page, as Django's ``get_page()`` does; past the end of one whose count is not,
+    the page is empty and links to the first.
+    """
+
+    # What the list's columns do not show: not read for each row (the bodies are kilobytes).
+    unlisted_fields = ("standfirst", "body")
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(*self.unlisted_fields)
+
+    def get_results(self, request):
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        result_count = paginator.count
+        can_show_all = paginator.exact and result_count <= self.list_max_show_all
+        multi_page = not paginator.exact or result_count > self.list_per_page
+        self.page_num = max(1, self.page_num)
+        self.page = None
+        if (self.show_all and can_show_all) or not multi_page:
+            result_list = self.queryset._clone()
+        else:
+            if paginator.exact:
+                self.page_num = min(self.page_num, paginator.num_pages)
+            try:
+                self.page = paginator.page(self.page_num)
+            except InvalidPage as error:
+                raise IncorrectLookupParameters(error) from error
+            result_list = self.page.object_list
+        self.result_count = result_count
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.full_result_count = None
+        self.result_list = result_list
+        self.can_show_all = can_show_all
+        self.multi_page = multi_page
+        self.paginator = paginator
+
+    def result_count_text(self):
+        """ "42 stories", "about 1,000,000 stories" (an estimate) or "10,000+ stories"."""
+        count = self.result_count
+        name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+        if self.paginator.exact:
+            return f"{number_format(count, force_grouping=True)} {name}"
+        if count > COUNT_LIMIT + 1:
+            # Two significant digits: an estimate knows no more.
+            rounded = round(count, 2 - len(str(count)))
+            return _("about %(count)s %(stories)s") % {
+                "count": number_format(rounded, force_grouping=True),
+                "stories": name,
+            }
+        return _("%(count)s+ %(stories)s") % {
+            "count": number_format(COUNT_LIMIT, force_grouping=True),
+            "stories": name,
+        }
+
+    def next_page_number(self):
+        """The page after this one when the page links end here but more rows follow
+        (the count was estimated or stopped at its limit)."""
+        if (
+            self.page is not None
+            and self.page.has_next()
+            and (self.page_num >= self.paginator.num_pages)
+        ):
+            return self.page_num + 1
+        return None
+
+    def past_the_end(self):
+        return self.page is not None and not self.page.object_list and self.page_num > 1
 
 
 # Django's user and group pages, with the same changelist as the newsroom's own.
@@ -184,6 +262,10 @@ class TaggedArticleInline(admin.TabularInline):
     extra = 1
     verbose_name = _("tag")
     verbose_name_plural = _("tags")
+
+    def get_queryset(self, request):
+        # Each row shows its tag's name.
+        return super().get_queryset(request).select_related("tag")
 
     # Only who may change the story's text may change its tags (not a translator).
     def has_add_permission(self, request, obj=None):
@@ -343,9 +425,16 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
         TagFilter,
         *[TranslationFilter.into(code) for code in language_codes()],
     ]
+    # Declared for the search box; get_search_results() searches the words instead.
     search_fields = ["title_fr", "title_en"]
-    search_help_text = _("Searches the French and English headlines.")
+    search_help_text = _(
+        "Finds the stories whose headline, standfirst or text, in French or English, has "
+        "words starting like each of yours, whatever the accents."
+    )
     date_hierarchy = "published_at"
+    # At a million stories: no full count, pages read from an index (StoryChangeList).
+    paginator = LongListPaginator
+    show_full_result_count = False
     actions = ["publish", "unpublish"]
 
     class Media:
@@ -372,6 +461,14 @@ class ArticleAdmin(OfferedFiltersOnly, TabbedTranslationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("status_changed_by")
+
+    def get_changelist(self, request, **kwargs):
+        return StoryChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search.search_stories(queryset, search_term), False
 
     def get_ordering(self, request):
         # The review queue: the story waiting longest first.
