@@ -116,7 +116,7 @@ class StoryChangeList(OfferedFiltersChangeList):
         name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
         if self.paginator.exact:
             return f"{number_format(count, force_grouping=True)} {name}"
-        if count > COUNT_LIMIT + 1:
+        if self.paginator.estimated:
             # Two significant digits: an estimate knows no more.
             rounded = round(count, 2 - len(str(count)))
             return _("about %(count)s %(stories)s") % {

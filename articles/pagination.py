@@ -190,14 +190,14 @@ class LongListPaginator(Paginator):
 
     @cached_property
     def _count(self):
-        """(count, exact)."""
+        """(count, how): how is "exact", "estimated" or "capped" (at least that many)."""
         queryset = self.object_list
         if not queryset.query.where:
             estimate = estimated_rows(queryset.model, queryset.db)
             if estimate is not None and estimate > COUNT_LIMIT:
-                return estimate, False
+                return estimate, "estimated"
         counted = queryset.order_by()[: COUNT_LIMIT + 1].count()
-        return counted, counted <= COUNT_LIMIT
+        return counted, "exact" if counted <= COUNT_LIMIT else "capped"
 
     @property
     def count(self):
@@ -205,7 +205,11 @@ class LongListPaginator(Paginator):
 
     @property
     def exact(self):
-        return self._count[1]
+        return self._count[1] == "exact"
+
+    @property
+    def estimated(self):
+        return self._count[1] == "estimated"
 
     def validate_number(self, number):
         try:
