@@ -14,6 +14,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import InvalidPage
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -21,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, format_lazy
@@ -32,7 +33,7 @@ from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
-from articles import revisions, workflow
+from articles import revisions, search, workflow
 from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
     TRANSLATED_FROM_SOURCE,
@@ -45,6 +46,7 @@ from articles.models import (
     state_field,
     story_count_field,
 )
+from articles.pagination import COUNT_LIMIT, LongListPaginator
 from articles.tag_field import TagsField
 from articles.views import absolute_url
 
@@ -157,6 +159,82 @@ class GroupForm(PickersForm):
     class Meta:
         model = Group
         fields = "__all__"
+
+
+class StoryChangeList(OfferedFiltersChangeList):
+    """The story list at a million stories: no COUNT(*) of the table, any page from an index.
+
+    Counts and pages come from LongListPaginator (articles.pagination): the whole list says
+    "about 1,000,000 stories" (PostgreSQL's estimate), a filtered or searched one counts up
+    to COUNT_LIMIT ("10,000+ stories"), and a page's ids are read from the index in the
+    list's order before its rows. A page past the end of a list whose count is exact shows
+    its last page, as Django's ``get_page()`` does; past the end of one whose count is not,
+    the page is empty and links to the first.
+    """
+
+    # What the list's columns do not show: not read for each row (the bodies are kilobytes).
+    unlisted_fields = ("standfirst", "body")
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(*self.unlisted_fields)
+
+    def get_results(self, request):
+        paginator = self.model_admin.get_paginator(request, self.queryset, self.list_per_page)
+        result_count = paginator.count
+        can_show_all = paginator.exact and result_count <= self.list_max_show_all
+        multi_page = not paginator.exact or result_count > self.list_per_page
+        self.page_num = max(1, self.page_num)
+        self.page = None
+        if (self.show_all and can_show_all) or not multi_page:
+            result_list = self.queryset._clone()
+        else:
+            if paginator.exact:
+                self.page_num = min(self.page_num, paginator.num_pages)
+            try:
+                self.page = paginator.page(self.page_num)
+            except InvalidPage as error:
+                raise IncorrectLookupParameters(error) from error
+            result_list = self.page.object_list
+        self.result_count = result_count
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.full_result_count = None
+        self.result_list = result_list
+        self.can_show_all = can_show_all
+        self.multi_page = multi_page
+        self.paginator = paginator
+
+    def result_count_text(self):
+        """ "42 stories", "about 1,000,000 stories" (an estimate) or "10,000+ stories"."""
+        count = self.result_count
+        name = self.opts.verbose_name if count == 1 else self.opts.verbose_name_plural
+        if self.paginator.exact:
+            return f"{number_format(count, force_grouping=True)} {name}"
+        if self.paginator.estimated:
+            # Two significant digits: an estimate knows no more.
+            rounded = round(count, 2 - len(str(count)))
+            return _("about %(count)s %(stories)s") % {
+                "count": number_format(rounded, force_grouping=True),
+                "stories": name,
+            }
+        return _("%(count)s+ %(stories)s") % {
+            "count": number_format(COUNT_LIMIT, force_grouping=True),
+            "stories": name,
+        }
+
+    def next_page_number(self):
+        """The page after this one when the page links end here but more rows follow
+        (the count was estimated or stopped at its limit)."""
+        if (
+            self.page is not None
+            and self.page.has_next()
+            and (self.page_num >= self.paginator.num_pages)
+        ):
+            return self.page_num + 1
+        return None
+
+    def past_the_end(self):
+        return self.page is not None and not self.page.object_list and self.page_num > 1
 
 
 # Django's user and group pages, with the same changelist as the newsroom's own.
@@ -625,9 +703,16 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
         TagFilter,
         *[TranslationFilter.into(code) for code in language_codes()],
     ]
+    # Declared for the search box; get_search_results() searches the words instead.
     search_fields = ["title_fr", "title_en"]
-    search_help_text = _("Searches the French and English headlines.")
+    search_help_text = _(
+        "Finds the stories whose headline, standfirst or text, in French or English, has "
+        "words starting like each of yours, whatever the accents."
+    )
     date_hierarchy = "published_at"
+    # At a million stories: no full count, pages read from an index (StoryChangeList).
+    paginator = LongListPaginator
+    show_full_result_count = False
     actions = ["publish", "unpublish"]
     # Django's story list, without VersionAdmin's link to recovering deleted stories: a
     # recovery writes back every field of the old version, workflow states included.
@@ -671,6 +756,14 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
             (who.get_full_name() or who.get_username()) if who else _("someone since removed"),
             date_format(timezone.localtime(article.status_changed_at), "SHORT_DATETIME_FORMAT"),
         )
+
+    def get_changelist(self, request, **kwargs):
+        return StoryChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search.search_stories(queryset, search_term), False
 
     def get_ordering(self, request):
         # The review queue: the story waiting longest first.

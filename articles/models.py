@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import models, transaction
@@ -23,6 +23,7 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from articles import search
 from articles.pagination import seek_stories
 
 SLUG_MAX_LENGTH = 100
@@ -783,6 +784,13 @@ class ArticleQuerySet(models.QuerySet):
         return count
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search words are the search index's business (a few kilobytes a story): no page
+        # reads them, so they are not fetched with the stories.
+        return super().get_queryset().defer("search_words")
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -852,7 +860,7 @@ class Article(models.Model):
         _("publication time"),
         null=True,
         blank=True,
-        db_index=True,
+        # Indexed with the id, in the story list's order: article_list_idx.
         help_text=_(
             "When the story goes online. Set in the future to schedule it; "
             "left empty, it is set when the story is published."
@@ -906,8 +914,15 @@ class Article(models.Model):
         verbose_name=_("tags"),
         help_text=_("What the story is about; readers browse stories by tag."),
     )
+    search_words = models.GeneratedField(
+        expression=search.story_words(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        verbose_name=_("search words"),
+        help_text=_("The words of the story in every language, for the admin’s search."),
+    )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         verbose_name = _("story")
@@ -915,6 +930,18 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         constraints = [*unique_per_language("article", "slug"), *live_needs_text("article")]
         indexes = [
+            # The story list (admin), newest first, drafts (no time yet) on top: its pages are
+            # read from this index alone, at any depth (see articles.pagination).
+            models.Index(fields=["-published_at", "-id"], name="article_list_idx"),
+            # The list filtered by a status other than published (drafts, review, sent back,
+            # unpublished: a few percent of the stories), in the list's order.
+            models.Index(
+                fields=["status", "-published_at", "-id"],
+                condition=~Q(status="published"),
+                name="article_unpublished_idx",
+            ),
+            # The admin's search (articles.search).
+            GinIndex(fields=["search_words"], name="article_search_idx"),
             *readable_per_language("article"),
             *translation_queues("article"),
             # The editors' review queue: submitted stories, the longest waiting first.

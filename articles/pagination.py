@@ -1,4 +1,6 @@
-"""Keyset pagination: pages that start after (or end before) a given row.
+"""Pagination: keyset pages for the public lists, numbered pages that count little for the admin.
+
+Keyset pagination: pages that start after (or end before) a given row.
 
 A page URL names the last row of the page before it (``?after=``) or the first
 row of the page after it (``?before=``) instead of a page number, so the
@@ -15,7 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 _STORY_CURSOR = re.compile(r"(\d{20})-(\d{1,19})")
 _MAX_ID = 2**63 - 1  # PostgreSQL's bigint
@@ -139,3 +144,101 @@ def page_request(query, parse=str):
     if after is not None:
         return parse(after), False
     return None, False
+
+
+# A filtered list is counted this far ("10,000+"): counting further reads every match.
+COUNT_LIMIT = 10_000
+# PostgreSQL's OFFSET is a bigint: a page further than this is past the end of any list.
+_MAX_OFFSET = 2**62
+
+
+def estimated_rows(model, using):
+    """PostgreSQL's estimate of a table's rows (pg_class.reltuples, kept by ANALYZE and
+    autovacuum); None for a table never analyzed."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return row[0] if row and row[0] >= 0 else None
+
+
+class LongListPaginator(Paginator):
+    """Numbered pages over a list of a million rows, without counting them all (the admin's).
+
+    ``count`` is PostgreSQL's estimate of the table's rows when the list is the whole
+    table (no condition at all), or a count stopped after ``COUNT_LIMIT`` + 1 rows when it
+    is filtered or searched (a LIMIT subquery); ``exact`` says whether it is the
+    real number. A table estimated under the limit is counted (the count is then exact).
+
+    A page is read in two steps, a deferred join: first the ids of its rows, in the
+    list's order, with OFFSET; from an index in that order (the story list's
+    ``article_list_idx``) PostgreSQL reads them from the index alone, without visiting
+    the rows it skips. Then the page's rows by id. Page 5,000 of a million stories skips
+    500,000 index entries instead of reading 500,000 stories. Keyset pagination (the
+    public lists') would cost the same at any depth, but the admin numbers its pages and
+    editors jump to them.
+
+    While the count is not exact, pages past it are read as well (there may be more
+    rows than estimated or counted); a page past the end is empty. Orphans are not
+    supported (they need the exact count).
+    """
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True):
+        super().__init__(object_list, per_page, 0, allow_empty_first_page)
+
+    @cached_property
+    def _count(self):
+        """(count, how): how is "exact", "estimated" or "capped" (at least that many)."""
+        queryset = self.object_list
+        if not queryset.query.where:
+            estimate = estimated_rows(queryset.model, queryset.db)
+            if estimate is not None and estimate > COUNT_LIMIT:
+                return estimate, "estimated"
+        counted = queryset.order_by()[: COUNT_LIMIT + 1].count()
+        return counted, "exact" if counted <= COUNT_LIMIT else "capped"
+
+    @property
+    def count(self):
+        return self._count[0]
+
+    @property
+    def exact(self):
+        return self._count[1] == "exact"
+
+    @property
+    def estimated(self):
+        return self._count[1] == "estimated"
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if self.exact or int(number) < 1:
+                raise
+            return int(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        offset = (number - 1) * self.per_page
+        ids = []
+        if offset <= _MAX_OFFSET:
+            window = self.object_list.values_list("pk", flat=True)
+            ids = list(window[offset : offset + self.per_page + 1])
+        more = len(ids) > self.per_page
+        ids = ids[: self.per_page]
+        # The same ordering as the ids: the rows come back in their order.
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return LongListPage(rows, number, self, more=more)
+
+
+class LongListPage(Page):
+    """A page that knows whether rows follow it, without the paginator's count."""
+
+    def __init__(self, object_list, number, paginator, *, more):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more

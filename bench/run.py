@@ -9,7 +9,8 @@
    already there), ANALYZEd.
 2. Each public page type, the site's and the textbook one (bench/naive.py) on the
    same data: server time (median, 95th percentile), queries per request, and
-   whether plain EXPLAIN of the site's queries scans a big table.
+   whether plain EXPLAIN of the site's queries scans a big table. Then the admin
+   pages a newsroom uses every day (bench/admin.py), signed in as an editor, the same way.
 3. gunicorn as `make serve` starts it, loaded by bench/load.py from a second
    process, with the page cache off and on.
 4. Markdown tables on stdout and in bench/RESULTS.md, and the issue's targets.
@@ -170,6 +171,17 @@ def measure_pages(pages, *, repeat, budget):
     return rows
 
 
+def measure_admin(args):
+    from django.test import Client
+
+    from bench.admin import bench_editor, choose_admin_pages, measure_admin_pages
+
+    client = Client()
+    client.force_login(bench_editor())
+    pages = choose_admin_pages(args.language)
+    return measure_admin_pages(client, pages, repeat=args.repeat, budget=args.budget, log=log)
+
+
 def measure_load(database_url, urls, *, seconds, clients):
     from bench import serve
 
@@ -215,6 +227,7 @@ def main(argv=None):
     parser.add_argument(
         "--no-write", action="store_true", help="print the results without writing RESULTS.md"
     )
+    parser.add_argument("--no-admin", action="store_true", help="leave out the admin pages")
     args = parser.parse_args(argv)
 
     database_url = bench_database_url(args.scale)
@@ -229,6 +242,7 @@ def main(argv=None):
     with bench_settings():
         pages = choose_pages(args.language)
         rows = measure_pages(pages, repeat=args.repeat, budget=args.budget)
+        admin_rows = [] if args.no_admin else measure_admin(args)
     run = report.Run(
         scale=args.scale,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -239,6 +253,7 @@ def main(argv=None):
         rows=rows,
         load_seconds=args.load_seconds,
         clients=args.clients,
+        admin_rows=admin_rows,
     )
     if args.load_seconds > 0:
         from bench.serve import workers

@@ -1,12 +1,19 @@
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from taggit.models import Tag as TaggitTag
 
+from articles import admin as articles_admin
+from articles import pagination
 from articles.admin import TagFilter, tags_in_order
 from articles.models import Article, PreviewLink, Tag
 from articles.tag_field import TagsWidget
@@ -194,21 +201,49 @@ def test_story_fields_are_grouped_in_tabs(staff_client):
 
 
 @pytest.mark.parametrize(
-    ("filters", "listed"), [({}, 30), ({"tag": "first"}, 6), ({"translation_en": "needed"}, 15)]
+    ("filters", "listed"),
+    [
+        ({}, 20),
+        ({"p": "2"}, 10),
+        ({"tag": "first"}, 6),
+        ({"translation_en": "needed"}, 15),
+        ({"translation_en": "outdated"}, 0),
+        ({"status__exact": "draft"}, 0),
+        ({"queue": "review"}, 0),
+        ({"queue": "mine"}, 20),
+        ({"q": "article"}, 20),
+        ({"q": "article", "status__exact": "published"}, 20),
+        ({"q": "nulle-part"}, 0),
+        ({"published_at__year": "this"}, 20),
+    ],
 )
 def test_changelist_runs_a_fixed_number_of_queries(
-    staff_client, django_assert_max_num_queries, filters, listed
+    staff_client, staff, django_assert_max_num_queries, filters, listed, monkeypatch
 ):
+    monkeypatch.setattr(admin.site.get_model_admin(Article), "list_per_page", 20)
     tags = TagFactory.create_batch(25)
     for index in range(30):
-        ArticleFactory(english=index % 2 == 0, tags=tags[index % 5 : index % 5 + 5])
+        ArticleFactory(
+            english=index % 2 == 0, tags=tags[index % 5 : index % 5 + 5], authors=[staff]
+        )
     if "tag" in filters:
         filters = {"tag": tags[0].pk}
-    # Session, user, tag filter, two counts, stories, their authors, date hierarchy (2).
+    if "published_at__year" in filters:
+        filters = {"published_at__year": Article.objects.first().published_at.year}
     with django_assert_max_num_queries(9):
         response = staff_client.get(admin_url("articles_article_changelist"), filters)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == listed
+
+
+def test_the_edit_form_of_a_story_with_many_tags_runs_a_fixed_number_of_queries(
+    staff_client, staff, django_assert_max_num_queries
+):
+    story = ArticleFactory(english=True, tags=TagFactory.create_batch(8), authors=[staff])
+    # Django's tag picker reads the tag it shows: one query per tag, the rest fixed.
+    with django_assert_max_num_queries(10 + 8):
+        response = staff_client.get(admin_url("articles_article_change", story.pk))
+    assert response.status_code == 200
 
 
 def test_tag_filter_finds_the_most_used_tags_in_one_query(rf, staff, django_assert_num_queries):
@@ -551,3 +586,230 @@ def test_tag_changelist_loads(staff_client):
     response = staff_client.get(admin_url("articles_tag_changelist", language="en"))
     assert response.status_code == 200
     assert response.context["cl"].result_count == Tag.objects.count() == 3
+
+
+# The story list at a million stories (StoryChangeList, articles.pagination.LongListPaginator):
+# no count of the whole table, counts stopped at a limit, pages read from an index.
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A list of a dozen stories behaves as one of a million: counts stop at 5, 3 a page."""
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(articles_admin, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(admin.site.get_model_admin(Article), "list_per_page", 3)
+
+
+def analyze():
+    """Refresh PostgreSQL's estimate of the story table (it sees this test's own rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+
+
+def newest_first():
+    return list(Article.objects.order_by("-published_at", "-pk").values_list("pk", flat=True))
+
+
+def listed_in_order(response):
+    return [article.pk for article in response.context["cl"].result_list]
+
+
+def result_count_text(response):
+    return response.context["cl"].result_count_text()
+
+
+def test_the_whole_list_shows_the_estimated_number_of_stories(staff_client, small_limits):
+    ArticleFactory.create_batch(12)
+    analyze()
+    url = admin_url("articles_article_changelist", language="en")
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(url)
+    assert result_count_text(response) == "about 12 stories"
+    assert "about 12 stories" in response.content.decode()
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+
+
+def test_the_estimate_is_rounded_to_two_digits(staff_client, small_limits, monkeypatch):
+    ArticleFactory.create_batch(6)
+    monkeypatch.setattr(pagination, "estimated_rows", lambda model, using: 1_003_412)
+    response = staff_client.get(admin_url("articles_article_changelist", language="en"))
+    assert result_count_text(response) == "about 1,000,000 stories"
+    response = staff_client.get(admin_url("articles_article_changelist", language="fr"))
+    with translation.override("fr"):
+        assert result_count_text(response) == "environ 1\xa0000\xa0000 articles"
+
+
+def test_a_table_never_analyzed_is_counted(staff_client, small_limits, monkeypatch):
+    ArticleFactory.create_batch(4)
+    monkeypatch.setattr(pagination, "estimated_rows", lambda model, using: None)
+    response = staff_client.get(admin_url("articles_article_changelist", language="en"))
+    assert result_count_text(response) == "4 stories"
+
+
+def test_a_filtered_list_counts_up_to_the_limit(staff_client, small_limits):
+    ArticleFactory.create_batch(7, draft=True)
+    ArticleFactory.create_batch(3, status=Article.Status.REVIEW, published_at=None)
+    url = admin_url("articles_article_changelist", language="en")
+    drafts = staff_client.get(url, {"status__exact": "draft"})
+    assert result_count_text(drafts) == "5+ stories"
+    assert "5+ stories" in drafts.content.decode()
+    assert result_count_text(staff_client.get(url, {"queue": "review"})) == "3 stories"
+
+
+def test_a_search_counts_up_to_the_limit(staff_client, small_limits):
+    ArticleFactory.create_batch(6, title_fr="La crue de la Loire")
+    ArticleFactory(title_fr="Autre chose")
+    url = admin_url("articles_article_changelist", language="en")
+    assert result_count_text(staff_client.get(url, {"q": "loire"})) == "5+ stories"
+    assert result_count_text(staff_client.get(url, {"q": "autre"})) == "1 story"
+    assert result_count_text(staff_client.get(url, {"q": "nulle-part"})) == "0 stories"
+
+
+def test_no_list_counts_more_than_the_limit(staff_client, django_assert_max_num_queries):
+    ArticleFactory.create_batch(3, draft=True)
+    url = admin_url("articles_article_changelist")
+    for filters in [{}, {"status__exact": "draft"}, {"q": "article"}]:
+        with CaptureQueriesContext(connection) as queries:
+            staff_client.get(url, filters)
+        counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+        assert counts, filters
+        assert all("LIMIT 10001" in sql for sql in counts), counts
+
+
+def test_page_two_holds_the_next_stories(staff_client, small_limits):
+    ArticleFactory.create_batch(12)
+    analyze()
+    url = admin_url("articles_article_changelist")
+    pages = [listed_in_order(staff_client.get(url, {"p": number})) for number in (1, 2, 3, 4)]
+    assert [pk for page in pages for pk in page] == newest_first()
+
+
+def test_drafts_come_first_then_the_newest(staff_client):
+    published = ArticleFactory()
+    draft = ArticleFactory(draft=True)
+    response = staff_client.get(admin_url("articles_article_changelist"))
+    assert listed_in_order(response) == [draft.pk, published.pk]
+
+
+def test_pages_of_a_filtered_list_go_past_the_counted_limit(staff_client, small_limits):
+    ArticleFactory.create_batch(11, draft=True)
+    ArticleFactory.create_batch(2)
+    url = admin_url("articles_article_changelist", language="en")
+    drafts = list(
+        Article.objects.filter(status="draft")
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    # Six counted (5+), two pages of three known: the second links to a third.
+    second = staff_client.get(url, {"status__exact": "draft", "p": 2})
+    assert response_has_page_link(second, 3)
+    read = [
+        listed_in_order(staff_client.get(url, {"status__exact": "draft", "p": number}))
+        for number in (1, 2, 3, 4)
+    ]
+    assert [pk for page in read for pk in page] == drafts
+    last = staff_client.get(url, {"status__exact": "draft", "p": 4})
+    assert not response_has_page_link(last, 5)
+
+
+def response_has_page_link(response, number):
+    return f'href="?p={number}&amp;' in response.content.decode() or (
+        f'href="?p={number}"' in response.content.decode()
+    )
+
+
+def test_a_page_past_the_end_of_an_estimated_list_is_empty_and_links_back(
+    staff_client, small_limits
+):
+    ArticleFactory.create_batch(12)
+    analyze()
+    response = staff_client.get(admin_url("articles_article_changelist", language="en"), {"p": 9})
+    assert response.status_code == 200
+    assert listed_in_order(response) == []
+    assert "The list ends before this page." in response.content.decode()
+
+
+def test_a_page_past_the_end_of_a_counted_list_shows_its_last_page(staff_client, small_limits):
+    stories = ArticleFactory.create_batch(4, draft=True)
+    response = staff_client.get(
+        admin_url("articles_article_changelist"), {"status__exact": "draft", "p": 99}
+    )
+    assert response.status_code == 200
+    assert listed_in_order(response) == [stories[0].pk]  # the oldest draft, alone on page 2
+    assert response.context["cl"].page_num == 2
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "99999999999999999999999", "deux"])
+def test_odd_page_numbers_give_a_page(staff_client, small_limits, page):
+    ArticleFactory.create_batch(12)
+    analyze()
+    response = staff_client.get(admin_url("articles_article_changelist"), {"p": page})
+    assert response.status_code == 200
+
+
+def test_select_all_says_the_count_is_an_estimate(staff_client, small_limits):
+    ArticleFactory.create_batch(12)
+    analyze()
+    response = staff_client.get(admin_url("articles_article_changelist", language="en"))
+    assert "Select the whole list (about 12 stories)" in response.content.decode()
+
+
+def test_the_date_links_are_the_years_from_the_first_story_to_the_last(staff_client):
+    ArticleFactory(published_at=datetime(2019, 5, 2, 12, tzinfo=UTC))
+    ArticleFactory(published_at=datetime(2022, 3, 1, 12, tzinfo=UTC))
+    url = admin_url("articles_article_changelist", language="en")
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(url, {"status__exact": "draft"})
+    assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"]]
+    assert date_links(response) == ["2019", "2020", "2021", "2022"]
+    assert date_links(staff_client.get(url, {"published_at__year": "2022"})) == [
+        "January 2022",
+        "February 2022",
+        "March 2022",
+    ]
+    days = date_links(
+        staff_client.get(url, {"published_at__year": "2020", "published_at__month": "2"})
+    )
+    assert days[0] == "February 1"
+    assert days[-1] == "February 29"
+
+
+def date_links(response):
+    nav = re.search(r'<nav class="toplinks">(.*?)</nav>', response.content.decode(), re.S)
+    return re.findall(r'<a href="\?[^"]*published_at__year[^"]*">([^<]+)</a>', nav[1])
+
+
+def test_a_date_link_lists_the_stories_of_that_year(staff_client):
+    old = ArticleFactory(published_at=datetime(2019, 5, 2, 12, tzinfo=UTC))
+    ArticleFactory(published_at=datetime(2022, 3, 1, 12, tzinfo=UTC))
+    response = staff_client.get(
+        admin_url("articles_article_changelist"), {"published_at__year": "2019"}
+    )
+    assert listed_in_order(response) == [old.pk]
+
+
+def test_the_list_reads_no_story_body(staff_client):
+    ArticleFactory.create_batch(3, english=True)
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get(admin_url("articles_article_changelist"))
+    rows = [q["sql"] for q in queries if q["sql"].startswith('SELECT "articles_article"."id", ')]
+    assert rows
+    assert not [sql for sql in rows if '"body_fr"' in sql or '"search_words"' in sql]
+
+
+def test_search_finds_stories_by_their_text_in_either_language(staff_client):
+    story = ArticleFactory(
+        body_fr="<p>Les blindés à Koursk.</p>", body_en="<p>Tanks in Kursk.</p>", english=True
+    )
+    ArticleFactory()
+    url = admin_url("articles_article_changelist")
+    assert changelist_ids(staff_client.get(url, {"q": "blindes"})) == {story.pk}
+    assert changelist_ids(staff_client.get(url, {"q": "TANK"})) == {story.pk}
+
+
+def test_search_combines_with_the_filters(staff_client):
+    draft = ArticleFactory(title_fr="Crue de la Loire", draft=True)
+    ArticleFactory(title_fr="Crue de la Loire")
+    url = admin_url("articles_article_changelist")
+    response = staff_client.get(url, {"q": "loire", "status__exact": "draft"})
+    assert changelist_ids(response) == {draft.pk}

@@ -5,7 +5,15 @@ Timings are the benchmark's business (make bench); nothing here looks at the clo
 
 import pytest
 
+from articles import workflow
 from bench import report
+from bench.admin import (
+    AdminRow,
+    bench_editor,
+    choose_admin_pages,
+    measure_admin_pages,
+    table_scans,
+)
 from bench.measure import bench_settings, choose_pages, listed, measure
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
@@ -123,3 +131,65 @@ def test_a_larger_run_is_held_to_the_tag_pages_of_ten_thousand_stories(tmp_path)
     met, text, details = checks[-1]
     assert met is False
     assert details == ["tag: 1.67×"]
+
+
+def test_every_admin_page_is_measured_signed_in_with_its_queries(client, corpus):
+    client.force_login(bench_editor())
+    pages = choose_admin_pages()
+    rows = measure_admin_pages(client, pages, repeat=1, budget=1, log=lambda message: None)
+    assert [row.key for row in rows] == [
+        "admin-home",
+        "admin-list",
+        "admin-list-deep",
+        "admin-search",
+        "admin-search-none",
+        "admin-search-drafts",
+        "admin-tag-popular",
+        "admin-tag-rare",
+        "admin-drafts",
+        "admin-review",
+        "admin-mine",
+        "admin-to-translate-en",
+        "admin-outdated-en",
+        "admin-edit",
+        "admin-tag-picker",
+        "admin-tag-picker-open",
+    ]
+    assert all(row.queries > 0 for row in rows)
+
+
+def test_the_search_with_matches_finds_stories(client, corpus):
+    client.force_login(bench_editor())
+    search = next(page for page in choose_admin_pages() if page.key == "admin-search")
+    assert client.get(search.url).context["cl"].result_list
+
+
+def test_the_bench_editor_is_an_editor_without_a_password(corpus):
+    editor = bench_editor()
+    assert editor == bench_editor()
+    assert workflow.is_editor(editor)
+    assert not editor.has_usable_password()
+
+
+def test_a_run_reports_the_admin_pages_against_their_target(tmp_path):
+    run = a_run(1_000_000, 5.0)
+    run.admin_rows = [
+        AdminRow("admin-list", "story list", "/fr/admin/articles/article/", "", 50, 60, 9, []),
+        AdminRow("admin-search", "search", "/fr/admin/?q=x", "", 250, 300, 9, ["articles_article"]),
+    ]
+    checks = report.targets(run)
+    text = report.section(run, checks)
+    assert "| story list | 50.0 | 60.0 | 9 | no |" in text
+    missed = [(text, details) for met, text, details in checks if met is False]
+    assert ("every admin page's median < 200 ms", ["search: 250 ms"]) in missed
+    assert (
+        "no sequential scan of a big table on the admin pages, but one feeding a LIMIT",
+        ["search: articles_article"],
+    ) in missed
+
+
+def test_a_sequential_scan_feeding_a_limit_is_told_apart(corpus):
+    stopped = 'SELECT "id" FROM "articles_article" WHERE "status" = \'published\' LIMIT 5'
+    sorted_first = 'SELECT "id" FROM "articles_article" ORDER BY "title_fr" LIMIT 5'
+    assert table_scans([stopped]) == ([], ["articles_article"])
+    assert table_scans([sorted_first]) == (["articles_article"], [])

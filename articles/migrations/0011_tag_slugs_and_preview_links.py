@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0009_queues'),
+        ('articles', '0010_admin_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
