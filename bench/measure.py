@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from articles.feeds import tag_feed_url
 from articles.models import Article, Tag, TaggedArticle, story_count_field
 from articles.pagination import StoryCursor
 
@@ -97,6 +98,17 @@ def choose_pages(language="fr"):
         ),
         Page("tag-deep", f"tag page, {depth} pages deep", deep_url, deep_naive_url, note),
     ]
+    with translation.override(language):
+        feed = reverse("articles:feed")
+    pages.append(Page("feed", "feed (RSS)", feed, naive_url("feed", language)))
+    pages.append(
+        Page(
+            "tag-feed",
+            "tag feed (RSS)",
+            tag_feed_url([tag], "+", language=language),
+            naive_url("tag-feed", language, slugs=tag_slug(tag, language)),
+        )
+    )
     for key, operator, name in (("tags-all", "+", "a+b"), ("tags-any", ",", "a,b")):
         slugs = operator.join(tag_slug(t, language) for t in top)
         pages.append(
@@ -222,8 +234,20 @@ _TAG_ENTRY = re.compile(
 )
 
 
+_FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
+
+
 def listed(html):
-    """What a page lists: its heading, its story titles and its tag index entries."""
+    """What a page lists: its heading, its story titles and its tag index entries.
+
+    A feed lists its items' titles.
+    """
+    if html.startswith("<?xml"):
+        return {
+            "heading": ["feed"],
+            "stories": [unescape(t) for t in _FEED_ITEM_TITLE.findall(html)],
+            "tags": [],
+        }
     return {
         "heading": [unescape(h) for h in _HEADING.findall(html)],
         "stories": [unescape(t) for t in _CARD_TITLE.findall(html)],

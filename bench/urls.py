@@ -16,4 +16,6 @@ urlpatterns = [
     path("naive/<str:language>/tags/", naive.tag_list, name="naive-tag-list"),
     # The "tags" converter is the site's (articles.urls): one slug, or several joined by + or ,.
     path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
+    path("naive/<str:language>/feed/", naive.feed, name="naive-feed"),
+    path("naive/<str:language>/tags/<tags:slugs>/feed/", naive.feed, name="naive-tag-feed"),
 ]

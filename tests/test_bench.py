@@ -70,6 +70,8 @@ def test_every_page_type_is_measured_with_its_queries(client, corpus):
         "tag index",
         "tag page",
         "tag page, 3 pages deep",
+        "feed (RSS)",
+        "tag feed (RSS)",
         "tags a+b",
         "tags a,b",
     ]

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.feeds import tag_feed_url
 from articles.models import Article, Tag
 from tests.factories import ArticleFactory, TagFactory
 from tests.test_views import deep_page, url_in
@@ -66,6 +67,10 @@ def public_pages(client, tags):
             f"any of two tags {language}, page 2": deep_page(
                 client, Tag.combination_url(tags[:2], ",", language), 1
             ),
+            f"feed {language}": url_in(language, "articles:feed"),
+            f"atom feed {language}": url_in(language, "articles:feed-atom"),
+            f"tag feed {language}": tag_feed_url(tags[:1], "+", language=language),
+            f"any of two tags' feed {language}": tag_feed_url(tags[:2], ",", language=language),
         }
     return pages
 
@@ -81,13 +86,15 @@ def test_no_public_page_scans_a_whole_table(client, corpus):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("page", ["home", "tag", "all of two tags"])
+@pytest.mark.parametrize("page", ["home", "tag", "all of two tags", "feed", "tag feed"])
 def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, page):
     """With sorting switched off too, each page's LIMIT query must still find an ordered index."""
     url = {
         "home": url_in(language, "articles:article-list"),
         "tag": corpus[0].url_for(language),
         "all of two tags": Tag.combination_url(corpus[:2], "+", language),
+        "feed": url_in(language, "articles:feed"),
+        "tag feed": tag_feed_url(corpus[:1], "+", language=language),
     }[page]
     plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_sort"))
     limited = [(sql, plan) for sql, plan in plans if " LIMIT " in sql]
