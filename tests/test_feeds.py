@@ -1,5 +1,6 @@
 """RSS and Atom feeds (articles/feeds.py), read with feedparser as feed readers do."""
 
+import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -173,7 +174,12 @@ def test_feeds_run_a_fixed_number_of_queries(client, django_assert_max_num_queri
 
 def test_feeds_are_kept_in_the_page_cache_like_their_pages(client, newsroom, settings):
     settings.PAGE_CACHE_SECONDS = 600
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"feeds-{uuid.uuid4().hex}",
+        }
+    }
     for url in (url_in("fr", "articles:feed"), newsroom["russia"].url_for("fr") + "flux/"):
         assert client.get(url)["X-Page-Cache"] == "miss"
         response = client.get(url)

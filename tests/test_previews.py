@@ -32,7 +32,7 @@ def test_a_preview_link_shows_a_draft_to_someone_without_an_account(client, draf
     assert '<meta name="robots" content="noindex, nofollow">' in content
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-cache" in response["Cache-Control"]
-    assert 'rel="alternate"' not in content
+    assert "hreflang" not in content  # no other language version announced
 
 
 def test_an_expired_link_shows_nothing(client, draft):

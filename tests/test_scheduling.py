@@ -4,6 +4,7 @@ The clock is frozen (time-machine), then moved past the publication time: nothin
 is written in between.
 """
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,7 +89,13 @@ def test_the_page_cache_keeps_a_page_no_longer_than_the_next_publication(
 ):
     story, _tag = scheduled
     settings.PAGE_CACHE_SECONDS = 86400  # a day: longer than the wait
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A cache of its own: versions other tests left, at the real time, are newer than this clock.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"scheduling-{uuid.uuid4().hex}",
+        }
+    }
     home = url_in("fr", "articles:article-list")
     first = client.get(home)
     assert first["X-Page-Cache"] == "miss"  # made, and kept
