@@ -6,10 +6,12 @@ generated column), indexed by GIN (``article_search_idx``). A search finds the s
 having, for each word typed, a word that starts like it, whatever the accents and case:
 "koursk", "Kours" and "région kou" all find a story about "la région de Koursk".
 
-Why a stored column and not only an expression index: PostgreSQL reads the words of
-the stories it checks while walking the list in its order (the plan for common words,
-and for counting), and making them from the text again costs about half a millisecond
-per story, a hundred times more than reading them; the planner does not know that.
+Why a stored column and not only an expression index: PostgreSQL checks stories one by
+one when it walks the list in its order or the table (the plans for common words, and for
+counting them), and making a story's words again from its text costs about half a
+millisecond, several hundred times more than reading them; the planner does not know that.
+The words are kept in the row rather than in the TOAST table, for the same reason
+(migration 0010).
 
 The words are made with the ``simple`` configuration (no stemming, no stop words: the
 newsroom writes in two languages), HTML tags left out by PostgreSQL's parser, then
