@@ -800,11 +800,9 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not workflow.can_edit_text(request.user, obj):
             return self.translator_fieldsets(request, obj)
-        translations = [
-            translation_field(code)
-            for code in language_codes()
-            if obj is None or code != obj.source_language
-        ]
+        # A new story's original is the site's language until the writer says otherwise.
+        source = obj.source_language if obj is not None else settings.LANGUAGE_CODE
+        translations = [translation_field(code) for code in language_codes() if code != source]
         readonly = set(self.get_readonly_fields(request, obj))
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):

@@ -152,3 +152,9 @@ def test_a_form_sent_back_with_errors_shows_the_saved_original_as_what_changed(
     panel = response.content.decode().split('class="source-changes"')[1]
     assert "changé" in panel
     assert "Pas encore enregistré" not in panel
+
+
+def test_a_new_storys_form_offers_the_translations_of_the_sites_language(client, editor):
+    content = signed_in(client, editor).get(admin_url("articles_article_add")).content.decode()
+    assert 'name="translation_en"' in content
+    assert 'name="translation_fr"' not in content  # French is the original until said otherwise
