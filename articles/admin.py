@@ -340,10 +340,31 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TranslationFilter(admin.SimpleListFilter):
-    """Stories by where their translation into one language stands (one filter per language)."""
+class PerLanguageFilter(admin.SimpleListFilter):
+    """A list filter about one language; ``into(code)`` makes the one for ``code``
+    (each admin has one per language of LANGUAGES, none hard-coded)."""
 
     language = None
+    parameter_prefix = title_word = None
+
+    @classmethod
+    def into(cls, language):
+        return type(
+            f"{cls.__name__}_{language}",
+            (cls,),
+            {
+                "language": language,
+                "parameter_name": f"{cls.parameter_prefix}{language}",
+                "title": format_lazy("{} ({})", cls.title_word, LANGUAGE_NAMES[language]),
+            },
+        )
+
+
+class TranslationFilter(PerLanguageFilter):
+    """Stories by where their translation into one language stands (one filter per language)."""
+
+    parameter_prefix = "translation_"
+    title_word = _("Translation")
     NEEDED = "needed"
 
     def lookups(self, request, model_admin):
@@ -364,18 +385,6 @@ class TranslationFilter(admin.SimpleListFilter):
         if value not in LanguageState.values or value == LanguageState.MISSING:
             raise IncorrectLookupParameters(f"Unknown translation state: {value!r}")
         return queryset.filter(**{state_field(self.language): value})
-
-    @classmethod
-    def into(cls, language):
-        return type(
-            f"TranslationFilter_{language}",
-            (cls,),
-            {
-                "language": language,
-                "parameter_name": f"translation_{language}",
-                "title": format_lazy("{} ({})", _("Translation"), LANGUAGE_NAMES[language]),
-            },
-        )
 
 
 class PreviewLinkInline(admin.TabularInline):
@@ -754,7 +763,7 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
             '{}<br><span class="status-change">{}, {}</span>',
             status,
             (who.get_full_name() or who.get_username()) if who else _("someone since removed"),
-            date_format(timezone.localtime(article.status_changed_at), "SHORT_DATETIME_FORMAT"),
+            short_time(article.status_changed_at),
         )
 
     def get_changelist(self, request, **kwargs):
@@ -1270,14 +1279,15 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
         )
 
 
-class TagNameFilter(admin.SimpleListFilter):
+class TagNameFilter(PerLanguageFilter):
     """Tags by their name in one language other than the site's own (one filter per language).
 
     A tag made by typing its name gets that name in every language until a
     translator names it: "same as the original name (to check)".
     """
 
-    language = None
+    parameter_prefix = "name_in_"
+    title_word = _("name")
 
     def lookups(self, request, model_admin):
         return [
@@ -1303,18 +1313,6 @@ class TagNameFilter(admin.SimpleListFilter):
         if self.value() is not None:
             raise IncorrectLookupParameters(f"Unknown name filter: {self.value()!r}")
         return queryset
-
-    @classmethod
-    def into(cls, language):
-        return type(
-            f"TagNameFilter_{language}",
-            (cls,),
-            {
-                "language": language,
-                "parameter_name": f"name_in_{language}",
-                "title": format_lazy("{} ({})", _("name"), LANGUAGE_NAMES[language]),
-            },
-        )
 
 
 def per_language(*fields):

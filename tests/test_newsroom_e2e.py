@@ -12,12 +12,12 @@ restored. Screenshots of the key screens go to tests/artifacts/e2e/.
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 
 from articles import workflow
 from articles.models import Article, LanguageState, StoryEvent, Tag
 from tests import test_admin_browser as browser_test
-from tests.factories import TagFactory, UserFactory
+from tests.conftest import member
+from tests.factories import TagFactory
 from tests.test_admin_browser import PASSWORD, editor
 
 browser = browser_test.browser
@@ -31,22 +31,21 @@ SHOTS = Path(__file__).resolve().parent / "artifacts" / "e2e"
 STORIES = "/fr/admin/articles/article/"
 
 
-def member(role, username, first_name, last_name):
-    user = UserFactory(username=username, first_name=first_name, last_name=last_name, is_staff=True)
+def signing_in(role, username, first_name, last_name):
+    """A member of ``role`` (tests/conftest.py) with a password, to sign in with."""
+    user = member(role, username=username, first_name=first_name, last_name=last_name)
     user.set_password(PASSWORD)
     user.save()
-    user.groups.add(Group.objects.get(name=role))
     return user
 
 
 @pytest.fixture
-def newsroom(transactional_db):
-    workflow.ensure_roles()
+def newsroom(transactional_db, roles):
     return {
-        "journalist": member(workflow.JOURNALISTS, "lea", "Léa", "Dubois"),
-        "editor": member(workflow.EDITORS, "karim", "Karim", "Benali"),
-        "second_editor": member(workflow.EDITORS, "sophie", "Sophie", "Martin"),
-        "translator": member(workflow.translators("en"), "tom", "Tom", "Baker"),
+        "journalist": signing_in(workflow.JOURNALISTS, "lea", "Léa", "Dubois"),
+        "editor": signing_in(workflow.EDITORS, "karim", "Karim", "Benali"),
+        "second_editor": signing_in(workflow.EDITORS, "sophie", "Sophie", "Martin"),
+        "translator": signing_in(workflow.translators("en"), "tom", "Tom", "Baker"),
     }
 
 

@@ -5,29 +5,19 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.importers import import_story, parse_story
 from articles.models import Article
-from tests.factories import ArticleFactory, TagFactory, UserFactory
+from tests.conftest import member
+from tests.factories import ArticleFactory, TagFactory
 from tests.test_workflow import admin_url, messages_of
 from tests.test_workflow import form_of as fields_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _roles():
-    workflow.ensure_roles()
-
-
-def member(role, **fields):
-    user = UserFactory(is_staff=True, **fields)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+# Every test has the roles (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roles")]
 
 
 @pytest.fixture
