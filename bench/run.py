@@ -261,7 +261,7 @@ def main(argv=None):
         run.workers = workers()
         run.load = measure_load(
             database_url,
-            [page.url for page in pages],
+            [page.url for page in pages if page.load],
             seconds=args.load_seconds,
             clients=args.clients,
         )
