@@ -278,8 +278,9 @@ ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # Feeds carry each story's standfirst; true: its whole text (articles/feeds.py).
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
 
-# URLs in one sitemap file (articles/sitemaps.py): at most the protocol's 50,000.
-SITEMAP_URLS_PER_FILE = env_int("DJANGO_SITEMAP_URLS_PER_FILE", 50_000)
+# URLs in one sitemap file (articles/sitemaps.py): at most the protocol's 50,000. Smaller
+# files are each made within the public pages' 100 ms (a full one is 29 MB and a second).
+SITEMAP_URLS_PER_FILE = env_int("DJANGO_SITEMAP_URLS_PER_FILE", 2_000)
 if not len(LANGUAGES) <= SITEMAP_URLS_PER_FILE <= 50_000:
     raise ImproperlyConfigured(
         f"DJANGO_SITEMAP_URLS_PER_FILE must be between {len(LANGUAGES)} and 50000."
