@@ -24,8 +24,8 @@ crawlers, not search results). Not its views and ``Sitemap`` class: their ``Pagi
 the whole list and reads a page with ``OFFSET`` (file 40 reads the 39 before it), and with
 ``i18n`` it makes the list of every (item, language) in memory before paginating. Not its
 templates either: they render every URL in memory and write ``lastmod`` as a date, not a
-time; the index template alone made the index of a million stories' thousand files in 325 ms
-on a busy machine, where this module's whole index took 68 ms. bench/naive.py keeps that
+time; with the index template, an index of a thousand files (what a million stories make)
+took 325 ms on a busy machine, where this module's took 68 ms. bench/naive.py keeps that
 version, which the benchmark measures beside this one.
 
 Caching: sitemaps are streamed, so the page cache (which keeps whole responses) does not keep
