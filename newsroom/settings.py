@@ -121,8 +121,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that a cached page skips only the view; see articles/cache.py.
+    # Last but one, so that a cached page skips only the view; see articles/cache.py.
     "articles.cache.PageCacheMiddleware",
+    # Inside the page cache, which keeps its result: cached pages pay nothing for it.
+    "articles.typography.FrenchTypographyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
