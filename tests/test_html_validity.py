@@ -18,6 +18,10 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 @pytest.fixture
 def newsroom(db, settings):
+    return make_newsroom(settings)
+
+
+def make_newsroom(settings):
     """Stories enough for a second page, translated or not, tags with and without an
     English name, and characters that HTML must escape."""
     settings.ARTICLES_PER_PAGE = 2
