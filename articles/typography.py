@@ -316,19 +316,20 @@ class FrenchTypographyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if self.applies(request, response):
-            charset = response.charset
-            response.content = french_typography(response.content.decode(charset)).encode(charset)
-            if response.has_header("Content-Length"):
-                response["Content-Length"] = str(len(response.content))
-        return response
+        return typeset(request, self.get_response(request))
 
-    @staticmethod
-    def applies(request, response):
-        if response.streaming or not _is_french(translation.get_language() or ""):
-            return False
-        if not response.get("Content-Type", "").startswith("text/html"):
-            return False
-        match = getattr(request, "resolver_match", None)
-        return not (match and "admin" in match.namespaces)
+
+def typeset(request, response):
+    """``response`` with French typography, if it is a French public HTML page."""
+    if response.streaming or not _is_french(translation.get_language() or ""):
+        return response
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return response
+    match = getattr(request, "resolver_match", None)
+    if match and "admin" in match.namespaces:
+        return response
+    charset = response.charset
+    response.content = french_typography(response.content.decode(charset)).encode(charset)
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    return response

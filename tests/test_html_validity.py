@@ -59,6 +59,7 @@ def public_pages(client, newsroom, language):
             ("all of two tags", Tag.combination_url([ukraine, energie], "+")),
             ("any of two tags", Tag.combination_url([ukraine, energie], ",")),
             ("page not found", f"/{language}/{'pas-de-page' if language == 'fr' else 'no-page'}/"),
+            ("bad request", f"/{language}/?after=%00"),
         ]
         if language == "fr":
             pages.append(("untranslated story", newsroom["french_only"].get_absolute_url()))
@@ -168,7 +169,7 @@ def problems(tree, language):
 def test_every_public_page_is_valid_html(client, newsroom, language):
     for name, address in public_pages(client, newsroom, language):
         response = client.get(address)
-        expected = 404 if name == "page not found" else 200
+        expected = {"page not found": 404, "bad request": 400}.get(name, 200)
         assert response.status_code == expected, (name, address)
         try:
             tree = parse_strictly(response.content)

@@ -180,3 +180,11 @@ def test_a_cached_page_is_kept_with_its_typography(client, story, settings):
     assert second["X-Page-Cache"] == "hit"
     assert second.content == first.content
     assert f"Koursk{NBSP}:" in text_of(parse(second).find(".//h1"))
+
+
+def test_the_bad_request_page_is_in_french_type_too(client, db):
+    # Answered by the request edge, before the rest of the site's middleware.
+    response = client.get("/fr/?after=%00")
+    assert response.status_code == 400
+    paragraph = parse(response).find(".//main/p")
+    assert f"réponse{NBSP}: elle contient" in text_of(paragraph)
