@@ -49,6 +49,9 @@ SPACES = " \t\n\r\f\u00a0\u202f\u2009"
 GAP = frozenset(SPACES + INLINE + SPACE_ENTITY)
 NOT_VISIBLE = frozenset(SPACES + INLINE + BLOCK + SPACE_ENTITY + DROPPED)
 SIGNS = re.compile("[;:!?«»]")
+# A page where no rule can apply, told without reading its markup: before ; : ! ? a
+# space stands right before the sign as written, or ends a tag, comment or "&nbsp;".
+CANDIDATES = re.compile(f"[{SPACES}>;][;:!?]|[«»]")
 SPACE_BEFORE = {";": NNBSP, "!": NNBSP, "?": NNBSP, ":": NBSP, "»": NBSP}
 
 # Left as they are, content and all.
@@ -135,13 +138,15 @@ def _is_french(lang):
 # value may hold ">"; an unclosed one runs to the next ">"), character references;
 # everything else is text. A "<" that starts no tag ("a < b") is text, as in HTML.
 TOKEN = re.compile(
+    # One leading character class, which the regular expression engine scans for fast.
     r"""
-    (?P<comment><!--.*?(?:-->|\Z))
-    |(?P<declaration><[!?][^>]*>?)
-    |</(?P<end>[a-zA-Z][^\s/>]*)[^>]*>?
-    |<(?P<start>[a-zA-Z][^\s/>]*)(?P<attributes>(?:[^>"']|"[^"]*"|'[^']*')*>|[^>]*>?)
-    |(?P<reference>&(?:\#[0-9]+|\#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);?)
-    """,
+    [<&](?:
+    (?<=<)(?P<comment>!--.*?(?:-->|\Z))
+    |(?<=<)(?P<declaration>[!?][^>]*>?)
+    |(?<=<)/(?P<end>[a-zA-Z][^\s/>]*)[^>]*>?
+    |(?<=<)(?P<start>[a-zA-Z][^\s/>]*)(?P<attributes>[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>|[^>]*>?)
+    |(?<=&)(?P<reference>\#[0-9]+;?|\#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;?)
+    )""",
     re.VERBOSE | re.DOTALL,
 )
 LANG = re.compile(r"""\slang\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
@@ -156,62 +161,68 @@ def _spans(source, language):
     character standing for the span in the text the rules read.
     """
     spans = []
+    add = spans.append
     # Open elements: (tag, French?), so that a lang="en" subtree is left alone.
     open_elements = [("", _is_french(language))]
     verbatim = 0
+    french = open_elements[-1][1]  # is text here French text to set?
     position = 0
     length = len(source)
-
-    def text(start, end):
-        if start < end:
-            french = open_elements[-1][1] and not verbatim
-            if french and spans and spans[-1][2] == _TEXT:
-                spans[-1] = (spans[-1][0], end, _TEXT)
-            else:
-                spans.append((start, end, _TEXT if french else OPAQUE))
-
     matches = TOKEN.finditer(source)
-    while (match := next(matches, None)) is not None:
-        start = match.start()
-        text(position, start)
-        position = match.end()
-        kind = match.lastgroup
-        if kind == "reference":
-            french = open_elements[-1][1] and not verbatim
-            space = french and html.unescape(match["reference"]) in SPACES
-            spans.append((start, position, SPACE_ENTITY if space else OPAQUE))
-        elif kind == "attributes":
-            tag = match["start"].lower()
-            spans.append((start, position, BLOCK if tag in BLOCKS else INLINE))
-            attributes = match["attributes"]
-            if tag in VOID or attributes.endswith("/>"):
-                continue
-            lang = LANG.search(attributes) if "lang" in attributes else None
-            lang = lang and next(value for value in lang.groups() if value is not None)
-            open_elements.append((tag, _is_french(lang) if lang else open_elements[-1][1]))
-            if tag in RAW_TEXT:
-                closing = re.compile(f"</{tag}[\\s/>]", re.IGNORECASE).search(source, position)
-                end = closing.start() if closing else length
-                if position < end:
-                    spans.append((position, end, OPAQUE))
-                position = end
-                matches = TOKEN.finditer(source, position)
-            elif tag in VERBATIM:
-                verbatim += 1
-        elif kind == "end":
-            tag = match["end"].lower()
-            spans.append((start, position, BLOCK if tag in BLOCKS else INLINE))
-            for index in range(len(open_elements) - 1, 0, -1):
-                if open_elements[index][0] == tag:
-                    del open_elements[index:]
-                    if tag in VERBATIM and tag not in RAW_TEXT and verbatim:
-                        verbatim -= 1
+    while matches is not None:
+        restart = None
+        for match in matches:
+            start = match.start()
+            if position < start:  # the text before the token
+                if french and spans and spans[-1][2] == _TEXT:
+                    spans[-1] = (spans[-1][0], start, _TEXT)
+                else:
+                    add((position, start, _TEXT if french else OPAQUE))
+            position = match.end()
+            kind = match.lastgroup
+            if kind == "attributes":
+                tag = match["start"].lower()
+                add((start, position, BLOCK if tag in BLOCKS else INLINE))
+                attributes = match["attributes"]
+                if tag in VOID or attributes.endswith("/>"):
+                    continue
+                lang = LANG.search(attributes) if "lang" in attributes else None
+                if lang:
+                    lang = _is_french(next(value for value in lang.groups() if value is not None))
+                else:
+                    lang = open_elements[-1][1]
+                open_elements.append((tag, lang))
+                if tag in RAW_TEXT:
+                    closing = re.compile(f"</{tag}[\\s/>]", re.IGNORECASE).search(source, position)
+                    end = closing.start() if closing else length
+                    if position < end:
+                        add((position, end, OPAQUE))
+                    position = restart = end
                     break
-        elif kind == "comment":
-            spans.append((start, position, INLINE))
+                if tag in VERBATIM:
+                    verbatim += 1
+                french = lang and not verbatim
+            elif kind == "end":
+                tag = match["end"].lower()
+                add((start, position, BLOCK if tag in BLOCKS else INLINE))
+                for index in range(len(open_elements) - 1, 0, -1):
+                    if open_elements[index][0] == tag:
+                        del open_elements[index:]
+                        if tag in VERBATIM and tag not in RAW_TEXT and verbatim:
+                            verbatim -= 1
+                        break
+                french = open_elements[-1][1] and not verbatim
+            elif kind == "reference":
+                space = french and html.unescape(match.group()) in SPACES
+                add((start, position, SPACE_ENTITY if space else OPAQUE))
+            else:
+                add((start, position, INLINE if kind == "comment" else BLOCK))
+        matches = None if restart is None else TOKEN.finditer(source, restart)
+    if position < length:
+        if french and spans and spans[-1][2] == _TEXT:
+            spans[-1] = (spans[-1][0], length, _TEXT)
         else:
-            spans.append((start, position, BLOCK))
-    text(position, length)
+            add((position, length, _TEXT if french else OPAQUE))
     return spans
 
 
@@ -261,7 +272,7 @@ def french_typography(source, language="fr"):
 
     ``language`` is the language of text outside any ``lang`` attribute.
     """
-    if not SIGNS.search(source) or MARKERS.search(source):
+    if not CANDIDATES.search(source) or MARKERS.search(source):
         # Nothing to do; or control characters the markers would be mistaken for.
         return source
     spans = _spans(source, language)
