@@ -275,6 +275,8 @@ LOGIN_URL = "admin:login"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # Feeds carry each story's standfirst; true: its whole text (articles/feeds.py).
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
+# The newsroom's account on X/Twitter ("@newsroom"), named in its pages' cards; empty: none.
+TWITTER_SITE = os.environ.get("DJANGO_TWITTER_SITE", "").strip()
 
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto: only then may Django trust
 # that header (a client could send it to a server reached directly).
