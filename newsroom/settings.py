@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag on every page, and 304 for a client that has it (cached pages included).
+    "django.middleware.http.ConditionalGetMiddleware",
     # Last, so that a cached page skips only the view; see articles/cache.py.
     "articles.cache.PageCacheMiddleware",
 ]
