@@ -318,7 +318,11 @@ class TagListView(KeysetListView):
     def page_exists_in(self, language):
         # Tags are listed by their slugs, which differ between languages: only the
         # first page has its match in another language.
-        return self.page.anchor is None and Tag.objects.in_use(language).exists()
+        if self.page.anchor is not None:
+            return False
+        # In slug order, as the index reads them: the first tag in use answers.
+        slug = build_localized_fieldname("slug", language)
+        return bool(Tag.objects.in_use(language).order_by(slug).values_list("pk")[:1])
 
     def meta_title(self):
         return _("Tags")
