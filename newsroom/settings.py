@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag on every page, and 304 for a client that has it (cached pages included).
+    "django.middleware.http.ConditionalGetMiddleware",
     # Last but one, so that a cached page skips only the view; see articles/cache.py.
     "articles.cache.PageCacheMiddleware",
     # Inside the page cache, which keeps its result: cached pages pay nothing for it.
@@ -277,6 +279,8 @@ LOGIN_URL = "admin:login"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # Feeds carry each story's standfirst; true: its whole text (articles/feeds.py).
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
+# The newsroom's account on X/Twitter ("@newsroom"), named in its pages' cards; empty: none.
+TWITTER_SITE = os.environ.get("DJANGO_TWITTER_SITE", "").strip()
 
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto: only then may Django trust
 # that header (a client could send it to a server reached directly).
