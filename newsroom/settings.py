@@ -123,8 +123,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # ETag on every page, and 304 for a client that has it (cached pages included).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Last, so that a cached page skips only the view; see articles/cache.py.
+    # Last but one, so that a cached page skips only the view; see articles/cache.py.
     "articles.cache.PageCacheMiddleware",
+    # Inside the page cache, which keeps its result: cached pages pay nothing for it.
+    "articles.typography.FrenchTypographyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
