@@ -17,12 +17,20 @@ once; with the local-memory cache only the process that made it does, so
 pages there are kept for ``PAGE_CACHE_SECONDS`` at most (see the README).
 
 A page is also kept no later than the next scheduled publication, since that
-changes lists without any write.
+changes lists without any write; once it has passed, the first request to see
+it renews what the stories published since change, as a write would have.
+
+The versions also tell when a page last changed: its ``Last-Modified`` is the
+newest of them, and Django's ConditionalGetMiddleware (before this one) adds an
+``ETag`` and answers ``If-None-Match`` and ``If-Modified-Since`` with 304. With
+the page cache off (``PAGE_CACHE_SECONDS=0``) nothing keeps versions, so pages
+carry an ``ETag`` only.
 """
 
 import hashlib
 import logging
 import time
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,6 +39,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.http import http_date
 
 from articles.models import Article, Tag, TaggedArticle
 
@@ -41,7 +50,7 @@ TAGS = "tags"
 NEXT_SCHEDULED = "pages:next-scheduled"
 NO_SCHEDULED = "none"
 # What a cached page keeps of its response headers.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Location", "Vary")
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Location", "Vary", "Last-Modified")
 
 
 def story_key(pk):
@@ -125,14 +134,37 @@ def forget_stories(pks):
 
 
 def forget_schedule():
-    transaction.on_commit(lambda: cache.delete(NEXT_SCHEDULED), robust=True)
+    transaction.on_commit(_schedule_changed, robust=True)
+
+
+# The next scheduled publication is looked up again at least this often, in case a
+# schedule was saved while a lookup ran (forget_schedule() then came too early).
+SCHEDULE_LOOKUP_SECONDS = 60
+
+
+def _schedule_changed():
+    # The moment is kept, only marked for a new lookup: should it pass first, its
+    # stories' pages are still renewed (see _seconds_to_next_scheduled).
+    entry = cache.get(NEXT_SCHEDULED)
+    if isinstance(entry, tuple):
+        cache.set(NEXT_SCHEDULED, (entry[0], 0), timeout=None)
 
 
 def _seconds_to_next_scheduled():
-    """Seconds until the next scheduled story is published, or None."""
+    """Seconds until the next scheduled story is published, or None.
+
+    Once the moment kept has passed, what its stories change is renewed first.
+    """
     now = timezone.now().timestamp()
-    value = cache.get(NEXT_SCHEDULED)
-    if value is None or (value != NO_SCHEDULED and value <= now):
+    entry = cache.get(NEXT_SCHEDULED)
+    value, looked_up = entry if isinstance(entry, tuple) else (None, 0)
+    if value not in (None, NO_SCHEDULED) and value <= now:
+        _published_since(value)
+    if (
+        value is None
+        or looked_up < now - SCHEDULE_LOOKUP_SECONDS
+        or (value != NO_SCHEDULED and value <= now)
+    ):
         # From the primary: a replica that has not replayed a new schedule would say
         # "none", and pages would outlive the publication.
         moment = (
@@ -143,12 +175,22 @@ def _seconds_to_next_scheduled():
             .first()
         )
         value = moment.timestamp() if moment else NO_SCHEDULED
-        # Looked up again at least every minute, in case a schedule was saved while
-        # this lookup ran (forget_schedule() then came too early).
-        cache.set(NEXT_SCHEDULED, value, timeout=60)
+        cache.set(NEXT_SCHEDULED, (value, now), timeout=None)
     if value == NO_SCHEDULED:
         return None
     return value - now
+
+
+def _published_since(moment):
+    """Renew what the stories scheduled for ``moment`` and since, now published, change."""
+    since = datetime.fromtimestamp(moment, tz=UTC)
+    stories = Article.objects.using(DEFAULT_DB_ALIAS).published().filter(published_at__gte=since)
+    pks = list(stories.values_list("pk", flat=True))
+    if pks:
+        tags = TaggedArticle.objects.using(DEFAULT_DB_ALIAS).filter(content_object__in=pks)
+        keys = {STORIES, TAGS, *map(story_key, pks)}
+        keys.update(map(tagged_key, tags.values_list("tag", flat=True)))
+        _bump(keys)
 
 
 def cached_response(request):
@@ -167,12 +209,17 @@ def cached_response(request):
 
 
 def store(request, response, started):
-    """Keep ``response`` if its view said what it shows and nothing changed meanwhile."""
+    """Keep ``response`` if its view said what it shows and nothing changed meanwhile.
+
+    Also dates it: ``Last-Modified`` is when what it shows last changed.
+    """
     keys = getattr(request, "page_cache_keys", None)
     if not keys or response.status_code != 200 or response.streaming:
         return
     if response.has_header("Set-Cookie") or "private" in response.get("Cache-Control", ""):
         return
+    # A scheduled publication that has passed renews its pages' versions first.
+    seconds = _seconds_to_next_scheduled()
     version_keys = [_version_key(key) for key in keys]
     lag = int(getattr(settings, "PAGE_CACHE_REPLICA_LAG", 0) * 1e9)
     versions = cache.get_many(version_keys)
@@ -183,12 +230,13 @@ def store(request, response, started):
             cache.add(key, started - lag - 1, timeout=None)
     if len(versions) != len(version_keys):
         versions = cache.get_many(version_keys)
+    if versions:
+        response["Last-Modified"] = http_date(max(versions.values()) // 10**9)
     # Changed while the page was being made (or so recently that a replica may not
     # have the change yet): the next request makes it again.
     if len(versions) != len(version_keys) or max(versions.values()) > started - lag:
         return
     timeout = settings.PAGE_CACHE_SECONDS
-    seconds = _seconds_to_next_scheduled()
     if seconds is not None:
         timeout = min(timeout, int(seconds))
     if timeout <= 0:

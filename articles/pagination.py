@@ -105,16 +105,22 @@ class KeysetPage:
 
     def __init__(self, rows, *, size, cursor, backwards, key):
         rows = list(rows)
+        # The row the cursor names, on the neighbouring page.
+        self.cursor_row = None
         if cursor is not None:
             if not rows or key(rows[0]) != cursor:
                 raise StaleCursor(cursor)
-            rows = rows[1:]
+            self.cursor_row, rows = rows[0], rows[1:]
         more = len(rows) > size
+        # The page as ``?after=`` names it: from the row just before it. A page read
+        # ``backwards`` is the same page as the one after the row read beyond it.
+        self.anchor_row = rows[size] if backwards and more else self.cursor_row
         rows = rows[:size]
         if backwards:
             rows.reverse()
         self.object_list = rows
         self.is_first = backwards and not more
+        self.anchor = key(self.anchor_row) if self.anchor_row is not None else None
         # A cursor names a row that was on a neighbouring page: that page exists.
         self.has_next = bool(rows) and (more if not backwards else cursor is not None)
         self.has_previous = more if backwards else cursor is not None

@@ -4,9 +4,10 @@
   tag indexes), ``/sitemap-stories-<n>.xml`` (stories), ``/sitemap-tags-<n>.xml`` (single-tag
   pages) and ``/sitemap-news.xml`` (Google News: the last 48 hours).
 - Each page has one ``<url>`` per language it exists in with content (Google's recommended
-  form), each naming every language version as an ``xhtml:link`` alternate plus
-  ``x-default`` (``x_default()``), and a ``lastmod``: a story's last change, a tag page's
-  newest story in that language, the home pages' and tag indexes' newest publication.
+  form), each naming every language version as an ``xhtml:link`` alternate plus ``x-default``
+  (``articles.views.x_default_language()``, the pages' own rule), and a ``lastmod``: a story's
+  last change, a tag page's newest story in that language, the home pages' and tag indexes'
+  newest publication.
 - What a reader cannot see is in none of them: drafts, scheduled stories, translations that are
   not ready, tags whose stories are all scheduled (their names would tell an embargoed topic).
 
@@ -62,7 +63,7 @@ from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
 from articles.models import Article, Tag, TaggedArticle, language_codes, language_filter
-from articles.views import absolute_url, reverse_in
+from articles.views import absolute_url, reverse_in, x_default_language
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -76,17 +77,6 @@ XML_TYPE = "application/xml; charset=utf-8"
 # Stand for a slug or a file number in a path reversed once (address_maker()).
 _SLOT = "slot-0-slot"
 _NUMBER_SLOT = 987654321
-
-
-def x_default(languages, preferred=None):
-    """The language of a page's ``x-default`` alternate, among ``languages`` (those it exists
-    in with content, in the order of LANGUAGES).
-
-    ``preferred``: a story's original language; for other pages the site's LANGUAGE_CODE.
-    When the page does not exist in it, its first language.
-    """
-    preferred = preferred or settings.LANGUAGE_CODE
-    return preferred if preferred in languages else languages[0]
 
 
 def w3c_datetime(moment):
@@ -123,7 +113,7 @@ def address_maker(request, viewname, kwarg, language=None, slot=_SLOT):
 def url_entries(versions, lastmods, preferred=None, extra=None):
     """The ``<url>`` entries of one page: ``versions`` maps each language it exists in to its
     (escaped) address, ``lastmods`` to its W3C time; ``extra`` maps a language to more XML."""
-    default = versions[x_default(list(versions), preferred)]
+    default = versions[x_default_language(list(versions), preferred)]
     links = "".join(
         f'<xhtml:link rel="alternate" hreflang="{code}" href="{url}"/>'
         for code, url in versions.items()

@@ -1,13 +1,16 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from modeltranslation.utils import build_localized_fieldname
 
-from articles import cache
+from articles import cache, metadata
 from articles.models import (
     TAGS_ALL,
     Article,
@@ -39,15 +42,23 @@ def absolute_url(request, url):
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def alternates(request, urls):
+class Alternates(list):
+    """The language switcher's entries, one per language, and the page's ``x-default``."""
+
+    x_default = None
+
+
+def alternates(request, urls, *, preferred=None):
     """The language switcher and hreflang links: one entry per language.
 
     ``urls`` maps a language code to the same page in that language, or to None
-    when the page does not exist there; the switcher then leads to that
-    language's home page.
+    when the page does not exist there with content; the switcher then leads to
+    that language's home page, and no hreflang link announces it. ``x_default``,
+    for readers of other languages, is the page in ``preferred`` (a story's
+    original language) or else in the site's own language, where it exists.
     """
     current = translation.get_language()
-    entries = []
+    entries = Alternates()
     for code in language_codes():
         info = translation.get_language_info(code)
         url = urls.get(code)
@@ -61,7 +72,25 @@ def alternates(request, urls):
                 "current": code == current,
             }
         )
+    language = x_default_language([code for code in language_codes() if urls.get(code)], preferred)
+    if language is not None:
+        entries.x_default = absolute_url(request, urls[language])
     return entries
+
+
+def x_default_language(languages, preferred=None):
+    """Of the languages a page exists in, the one readers of other languages are sent to."""
+    for code in (preferred, settings.LANGUAGE_CODE, *languages):
+        if code in languages:
+            return code
+    return None
+
+
+def page_address(path, page):
+    """A keyset page's one address: the list's own for its first page, else ``?after=``."""
+    if page.anchor is None:
+        return path
+    return f"{path}?{urlencode({'after': str(page.anchor)})}"
 
 
 def reverse_in(language, viewname, **kwargs):
@@ -100,9 +129,54 @@ class KeysetListView(TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
+        current = translation.get_language()
+        own = page_address(self.request.path, self.page)
+        urls = {current: own}
+        for code in language_codes():
+            if code != current and self.page_exists_in(code):
+                with translation.override(code):
+                    urls[code] = page_address(self.list_path(), self.page)
+        canonical_url = absolute_url(self.request, own)
+        entries = alternates(self.request, urls)
         return super().get_context_data(
-            object_list=self.page.object_list, page_obj=self.page, **kwargs
+            object_list=self.page.object_list,
+            page_obj=self.page,
+            canonical_url=canonical_url,
+            alternates=entries,
+            meta=metadata.page(
+                self.request,
+                title=self.meta_title(),
+                description=self.meta_description(),
+                url=canonical_url,
+                alternates=entries,
+            ),
+            **kwargs,
         )
+
+    def list_path(self):
+        """The list's own address in the active language."""
+        raise NotImplementedError
+
+    def page_exists_in(self, language):
+        """Whether this page (the same ``?after=``) shows stories in ``language`` too."""
+        raise NotImplementedError
+
+    def meta_title(self):
+        """The page's title for search engines and social networks, without the site's name."""
+        raise NotImplementedError
+
+    def meta_description(self):
+        raise NotImplementedError
+
+
+def list_continues(keys, cursor):
+    """Whether the list of ``keys`` (published_at, id) has the page ``?after=cursor``:
+    ``cursor`` names one of its rows and an older one follows. Without a cursor, whether
+    it has a row at all. One read of at most two rows."""
+    if cursor is None:
+        return keys.exists()
+    rows = list(seek_stories(keys, cursor)[:2])
+    return len(rows) == 2 and StoryCursor(*rows[0]) == cursor
 
 
 def story_page(cursor, backwards, size, queryset):
@@ -125,11 +199,20 @@ class ArticleListView(KeysetListView):
         cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(page))
         return page
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            alternates=alternates(self.request, same_page_everywhere("articles:article-list")),
-            **kwargs,
+    def list_path(self):
+        return reverse("articles:article-list")
+
+    def page_exists_in(self, language):
+        return list_continues(
+            Article.objects.readable(language).values_list("published_at", "pk"),
+            self.page.anchor,
         )
+
+    def meta_title(self):
+        return _("Latest stories")
+
+    def meta_description(self):
+        return _("The latest news from The Newsroom, in French and English.")
 
 
 class ArticleDetailView(DetailView):
@@ -175,10 +258,27 @@ class ArticleDetailView(DetailView):
         return None
 
     def get_context_data(self, **kwargs):
+        story = self.object
+        canonical_url = absolute_url(self.request, self.request.path)
+        entries = alternates(
+            self.request, dict(story.translations(self.preview)), preferred=story.source_language
+        )
         return super().get_context_data(
-            canonical_url=absolute_url(self.request, self.request.path),
+            canonical_url=canonical_url,
             preview=self.preview,
-            alternates=alternates(self.request, dict(self.object.translations(self.preview))),
+            alternates=entries,
+            meta=metadata.page(
+                self.request,
+                title=story.title,
+                description=metadata.story_description(story),
+                url=canonical_url,
+                alternates=entries,
+                kind="article",
+                story=story,
+            ),
+            json_ld=None
+            if self.preview
+            else metadata.story_json_ld(story, lambda url: absolute_url(self.request, url)),
             **kwargs,
         )
 
@@ -212,10 +312,23 @@ class TagListView(KeysetListView):
         cache.depends_on(self.request, cache.TAGS)
         return page
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            alternates=alternates(self.request, same_page_everywhere("articles:tag-list")), **kwargs
-        )
+    def list_path(self):
+        return reverse("articles:tag-list")
+
+    def page_exists_in(self, language):
+        # Tags are listed by their slugs, which differ between languages: only the
+        # first page has its match in another language.
+        if self.page.anchor is not None:
+            return False
+        # In slug order, as the index reads them: the first tag in use answers.
+        slug = build_localized_fieldname("slug", language)
+        return bool(Tag.objects.in_use(language).order_by(slug).values_list("pk")[:1])
+
+    def meta_title(self):
+        return _("Tags")
+
+    def meta_description(self):
+        return _("Every subject The Newsroom covers, with its number of stories.")
 
 
 def tags_named(expression):
@@ -287,16 +400,37 @@ class TagDetailView(KeysetListView):
             # The page's own spelling, for its feeds' addresses.
             feed_slugs=self.operator.join(tag.slug for tag in self.tags),
             match_all=self.operator == TAGS_ALL,
-            alternates=alternates(
-                self.request,
-                {
-                    code: Tag.combination_url(self.tags, self.operator, code)
-                    for code in language_codes()
-                    if code in self.readable_languages
-                },
-            ),
             **kwargs,
         )
+
+    def list_path(self):
+        return Tag.combination_url(self.tags, self.operator)
+
+    def page_exists_in(self, language):
+        if language not in self.readable_languages:
+            return False
+        anchor = self.page.anchor
+        if anchor is None:
+            return True
+        keys, _readable = TaggedArticle.objects.story_keys(
+            self.tags, self.operator, cursor=anchor, limit=2, language=language
+        )
+        return len(keys) == 2 and StoryCursor(*keys[0]) == anchor
+
+    def meta_title(self):
+        return Tag.combination_name(self.tags, self.operator)
+
+    def meta_description(self):
+        name = Tag.combination_name(self.tags, self.operator)
+        if self.operator == TAGS_ALL and len(self.tags) > 1:
+            return _("Stories from The Newsroom about all of these subjects: %(names)s.") % {
+                "names": name
+            }
+        if len(self.tags) > 1:
+            return _("Stories from The Newsroom about any of these subjects: %(names)s.") % {
+                "names": name
+            }
+        return _("Stories from The Newsroom about %(name)s.") % {"name": name}
 
 
 tag_detail = TagDetailView.as_view()

@@ -15,6 +15,8 @@ from django.middleware import common, locale
 from django.utils import translation
 from django.views.defaults import bad_request
 
+from articles import typography
+
 NUL = "\x00"
 
 
@@ -75,7 +77,8 @@ class RequestEdgeMiddleware:
         if reason is None:
             return self.get_response(request)
         with translation.override(_path_language(request.path)):
-            return bad_request(request, SuspiciousOperation(reason))
+            # Before the site's other middleware, so set in French type here.
+            return typography.typeset(request, bad_request(request, SuspiciousOperation(reason)))
 
 
 class LocaleMiddleware(locale.LocaleMiddleware):

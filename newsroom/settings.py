@@ -123,8 +123,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that a cached page skips only the view; see articles/cache.py.
+    # ETag on every page, and 304 for a client that has it (cached pages included).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Last but one, so that a cached page skips only the view; see articles/cache.py.
     "articles.cache.PageCacheMiddleware",
+    # Inside the page cache, which keeps its result: cached pages pay nothing for it.
+    "articles.typography.FrenchTypographyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -277,6 +281,8 @@ LOGIN_URL = "admin:login"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # Feeds carry each story's standfirst; true: its whole text (articles/feeds.py).
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
+# The newsroom's account on X/Twitter ("@newsroom"), named in its pages' cards; empty: none.
+TWITTER_SITE = os.environ.get("DJANGO_TWITTER_SITE", "").strip()
 
 # URLs in one sitemap file (articles/sitemaps.py): at most the protocol's 50,000. Smaller
 # files are each made within the public pages' 100 ms (a full one is 29 MB and a second).

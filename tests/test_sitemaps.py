@@ -191,13 +191,6 @@ def test_a_storys_x_default_is_its_original_where_readable_else_its_first_langua
     assert set(alternates_of(client, french, "fr")) == {"fr", "x-default"}
 
 
-def test_x_default_follows_the_original_then_the_site_language():
-    assert sitemaps.x_default(["fr", "en"], "en") == "en"
-    assert sitemaps.x_default(["fr", "en"]) == "fr"
-    assert sitemaps.x_default(["en"]) == "en"
-    assert sitemaps.x_default(["fr"], "en") == "fr"
-
-
 def test_a_tag_page_is_listed_in_the_languages_it_has_readable_stories_in(client, newsroom):
     tag_entries = {
         entry.loc: entry
