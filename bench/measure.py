@@ -60,6 +60,9 @@ class Page:
     note: str = ""
     # Readers' pages are also served under load; crawlers' (sitemaps) are only timed.
     load: bool = True
+    # A textbook page that takes minutes at a million stories (Django's sitemaps make every
+    # (story, language) pair on each request): timed once after one warm-up request.
+    slow_naive: bool = False
 
 
 def naive_url(name, language, **kwargs):
@@ -139,6 +142,7 @@ def sitemap_pages():
             reverse("sitemaps:index"),
             bench_reverse("naive-sitemap-index"),
             load=False,
+            slow_naive=True,
         ),
         Page(
             "sitemap-stories",
@@ -147,6 +151,7 @@ def sitemap_pages():
             bench_reverse("naive-sitemap-section", kwargs={"section": "stories"})
             + f"?p={naive.last_stories_page()}",
             load=False,
+            slow_naive=True,
         ),
         Page(
             "sitemap-news",
