@@ -467,3 +467,15 @@ def test_xml_special_characters_are_escaped(client):
 def test_w3c_datetime_is_utc_to_the_second():
     moment = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
     assert sitemaps.w3c_datetime(moment) == "2026-12-01T09:30:15+00:00"
+
+
+def test_a_tag_whose_english_stories_are_all_scheduled_has_no_english_url(client):
+    tag = TagFactory(name_fr="Élections", name_en="Elections")
+    ArticleFactory(tags=[tag])
+    ArticleFactory(english=True, published_at=timezone.now() + timedelta(hours=3), tags=[tag])
+    tag.refresh_from_db()
+    assert tag.story_count_en == 1  # the maintained count includes the scheduled story
+    assert alternates_of(client, tag, "fr") == {
+        "fr": absolute(tag.url_for("fr")),
+        "x-default": absolute(tag.url_for("fr")),
+    }
