@@ -305,6 +305,29 @@ class TagQuerySet(models.QuerySet):
             )
         return self.update(**counts)
 
+    def with_latest_stories(self, now=None):
+        """Each tag with ``latest_<language>``: when its newest story readable in that language
+        was published, or None (the tag has no page there: no story, or scheduled ones only).
+
+        One read of the tag-link index per tag and language, newest first, stopped at the
+        first readable story; a language where the tag's maintained count is 0 is not read.
+        """
+        now = now or timezone.now()
+        latest = {}
+        for code in language_codes():
+            newest = (
+                TaggedArticle.objects.readable(code, now)
+                .filter(tag=OuterRef("pk"))
+                .order_by("-published_at")
+                .values("published_at")[:1]
+            )
+            latest[f"latest_{code}"] = models.Case(
+                models.When(Q(**{f"{story_count_field(code)}__gt": 0}), then=Subquery(newest)),
+                default=None,
+                output_field=models.DateTimeField(),
+            )
+        return self.annotate(**latest)
+
     def for_slugs(self, slugs, language):
         """The tags with these slugs, in the order given, without repeats; None if one is unknown.
 
@@ -732,6 +755,13 @@ class ArticleQuerySet(models.QuerySet):
     def readable(self, language=None):
         """Stories a reader of ``language`` may see: published and written in it."""
         return self.published().in_language(language)
+
+    def readable_in_any_language(self):
+        """Stories readable in at least one language (the sitemaps list each such version)."""
+        either = Q()
+        for code in language_codes():
+            either |= language_filter(code)
+        return self.published().filter(either)
 
     def for_listing(self):
         """What a list of stories shows: tags (see ``tag_list()``) and authors, newest first."""

@@ -5,6 +5,7 @@ stack, URL routing, the view and its templates: that is the server time, minus
 the WSGI server. Call these inside ``bench_settings()``.
 """
 
+import functools
 import math
 import re
 import statistics
@@ -20,9 +21,11 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from articles import sitemaps
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag, TaggedArticle, story_count_field
 from articles.pagination import StoryCursor
+from bench import naive
 
 BENCH_DIR = Path(__file__).resolve().parent
 # The tables a public page must never read whole.
@@ -55,6 +58,11 @@ class Page:
     url: str
     naive_url: str
     note: str = ""
+    # Readers' pages are also served under load; crawlers' (sitemaps) are only timed.
+    load: bool = True
+    # A textbook page that takes minutes at a million stories (Django's sitemaps make every
+    # (story, language) pair on each request): timed once after one warm-up request.
+    slow_naive: bool = False
 
 
 def naive_url(name, language, **kwargs):
@@ -119,7 +127,40 @@ def choose_pages(language="fr"):
                 naive_url("tag-detail", language, slugs=slugs),
             )
         )
-    return pages
+    return pages + sitemap_pages()
+
+
+def sitemap_pages():
+    """The sitemap index, the last file of stories, and the news sitemap: the same in every
+    language (one set for the site)."""
+    last = sitemaps.story_files()[-1]
+    bench_reverse = functools.partial(reverse, urlconf="bench.urls")
+    return [
+        Page(
+            "sitemap-index",
+            "sitemap index",
+            reverse("sitemaps:index"),
+            bench_reverse("naive-sitemap-index"),
+            load=False,
+            slow_naive=True,
+        ),
+        Page(
+            "sitemap-stories",
+            "sitemap (stories, last file)",
+            reverse("sitemaps:stories", kwargs={"number": last}),
+            bench_reverse("naive-sitemap-section", kwargs={"section": "stories"})
+            + f"?p={naive.last_stories_page()}",
+            load=False,
+            slow_naive=True,
+        ),
+        Page(
+            "sitemap-news",
+            "news sitemap",
+            reverse("sitemaps:news"),
+            bench_reverse("naive-sitemap-news"),
+            load=False,
+        ),
+    ]
 
 
 def tag_slug(tag, language):
@@ -184,7 +225,15 @@ def fetch(client, url):
     response = client.get(url)
     if response.status_code != 200:
         raise BadPage(f"{url} answered {response.status_code}, not 200")
+    # A streamed page (a sitemap) is made as it is read: read it whole.
+    content(response)
     return response
+
+
+def content(response):
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def measure(client, url, *, warmup=3, repeat=25, budget=10.0, minimum=5):
@@ -235,13 +284,23 @@ _TAG_ENTRY = re.compile(
 
 
 _FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
+_SITEMAP_LOC = re.compile(r"<url>\s*<loc>(.*?)</loc>", re.S)
 
 
 def listed(html):
     """What a page lists: its heading, its story titles and its tag index entries.
 
-    A feed lists its items' titles.
+    A feed lists its items' titles; a sitemap the addresses of its entries (an index, its
+    files, which the site and the textbook split differently).
     """
+    if "<sitemapindex" in html[:300]:
+        return {"heading": ["sitemap index"], "stories": [], "tags": []}
+    if "<urlset" in html[:300]:
+        return {
+            "heading": ["sitemap"],
+            "stories": sorted(unescape(loc) for loc in _SITEMAP_LOC.findall(html)),
+            "tags": [],
+        }
     if html.startswith("<?xml"):
         return {
             "heading": ["feed"],

@@ -5,19 +5,25 @@ the way a first Django version of the site would get it: the publication rule
 written out in the view, Django's Paginator with ``?page=N`` (so a COUNT and an
 OFFSET), the tags and authors of each story read by the template
 (``story.tags.all``, ``story.authors.all``) without prefetching, and the tag
-index counting stories with ``annotate(Count(...))`` over every tag.
+index counting stories with ``annotate(Count(...))`` over every tag. The sitemaps are
+Django's sitemaps framework as its documentation shows it: GenericSitemap with
+``i18n``, ``alternates`` and ``x_default``, its views and Paginator (``?p=N``).
 
 Only the benchmark routes here (bench/urls.py); the site never does.
 """
 
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.sitemaps import GenericSitemap, Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from articles.models import TAGS_ALL, TAGS_ANY, Article, Tag, language_codes
@@ -186,3 +192,128 @@ _textbook_feed = TextbookFeed()
 @in_language
 def feed(request, slugs=None):
     return _textbook_feed(request, slugs=slugs)
+
+
+# Sitemaps: Django's framework. With i18n its paginator pages through the list of every
+# (item, language) pair, made in memory on each request; the index counts each section.
+
+LIVE = ["source", "ready", "outdated"]
+
+
+def published_anywhere():
+    """Published stories readable in some language, the rule written out."""
+    return Article.objects.filter(
+        Q(state_fr__in=LIVE) | Q(state_en__in=LIVE),
+        status=Article.Status.PUBLISHED,
+        published_at__lte=timezone.now(),
+    )
+
+
+class TextbookStorySitemap(GenericSitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+
+    def __init__(self):
+        # The texts are deferred: loading a million bodies on each request would take the
+        # benchmark machine's memory, where the framework's cost is what is measured.
+        stories = published_anywhere().only(
+            "slug_fr", "slug_en", "state_fr", "state_en", "updated_at", "source_language"
+        )
+        super().__init__({"queryset": stories.order_by("pk"), "date_field": "updated_at"})
+        self.limit = settings.SITEMAP_URLS_PER_FILE
+
+    def get_languages_for_item(self, story):
+        return story.public_languages()
+
+
+class TextbookTagSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+
+    def __init__(self):
+        self.limit = settings.SITEMAP_URLS_PER_FILE
+
+    def items(self):
+        now = timezone.now()
+        readable = {
+            f"in_{code}": Exists(
+                Article.objects.filter(
+                    tags=OuterRef("pk"),
+                    status=Article.Status.PUBLISHED,
+                    published_at__lte=now,
+                    **{f"state_{code}__in": LIVE},
+                )
+            )
+            for code in language_codes()
+        }
+        either = Q(in_fr=True) | Q(in_en=True)
+        return Tag.objects.annotate(**readable).filter(either).order_by("pk")
+
+    def get_languages_for_item(self, tag):
+        return [code for code in language_codes() if getattr(tag, f"in_{code}")]
+
+    def location(self, tag):
+        return tag.get_absolute_url()
+
+
+class TextbookPagesSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+
+    def items(self):
+        return ["articles:article-list", "articles:tag-list"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+class TextbookNewsSitemap(GenericSitemap):
+    """Google News: the framework with a template of its own, the last 48 hours."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+    limit = 1000
+
+    def __init__(self):
+        recent = published_anywhere().filter(published_at__gt=timezone.now() - timedelta(hours=48))
+        super().__init__(
+            {"queryset": recent.order_by("-published_at", "-pk"), "date_field": "updated_at"}
+        )
+
+    def get_languages_for_item(self, story):
+        return story.public_languages()
+
+
+TEXTBOOK_SITEMAPS = {
+    "stories": TextbookStorySitemap,
+    "tags": TextbookTagSitemap,
+    "pages": TextbookPagesSitemap,
+}
+
+
+def sitemap_index(request):
+    return sitemap_views.index(request, TEXTBOOK_SITEMAPS, sitemap_url_name="naive-sitemap-section")
+
+
+def sitemap_section(request, section):
+    return sitemap_views.sitemap(request, TEXTBOOK_SITEMAPS, section=section)
+
+
+def news_sitemap(request):
+    return sitemap_views.sitemap(
+        request, {"news": TextbookNewsSitemap}, template_name="bench/sitemap_news.xml"
+    )
+
+
+def last_stories_page():
+    """The number of the textbook stories sitemap's last page: its (story, language) pairs
+    counted here rather than made, which its own paginator would do."""
+    pairs = sum(
+        published_anywhere().filter(**{f"state_{code}__in": LIVE}).count()
+        for code in language_codes()
+    )
+    return max(1, -(-pairs // settings.SITEMAP_URLS_PER_FILE))

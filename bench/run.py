@@ -146,7 +146,8 @@ def measure_pages(pages, *, repeat, budget):
     for page in pages:
         site = measure(client, page.url, repeat=repeat, budget=budget)
         scans = sequential_scans(site.sql)
-        naive = measure(client, page.naive_url, repeat=repeat, budget=budget)
+        slow = {"warmup": 1, "minimum": 1} if page.slow_naive else {}
+        naive = measure(client, page.naive_url, repeat=repeat, budget=budget, **slow)
         row = Row(
             key=page.key,
             name=page.name,
@@ -261,7 +262,7 @@ def main(argv=None):
         run.workers = workers()
         run.load = measure_load(
             database_url,
-            [page.url for page in pages],
+            [page.url for page in pages if page.load],
             seconds=args.load_seconds,
             clients=args.clients,
         )

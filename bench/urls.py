@@ -18,4 +18,7 @@ urlpatterns = [
     path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
     path("naive/<str:language>/feed/", naive.feed, name="naive-feed"),
     path("naive/<str:language>/tags/<tags:slugs>/feed/", naive.feed, name="naive-tag-feed"),
+    path("naive/sitemap.xml", naive.sitemap_index, name="naive-sitemap-index"),
+    path("naive/sitemap-news.xml", naive.news_sitemap, name="naive-sitemap-news"),
+    path("naive/sitemap-<slug:section>.xml", naive.sitemap_section, name="naive-sitemap-section"),
 ]

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Its templates (the sitemap index, articles/sitemaps.py) and X-Robots-Tag decorator.
+    "django.contrib.sitemaps",
     "taggit",
     "django_prose_editor",
     # Stories' revisions (articles/revisions.py).
@@ -281,6 +283,17 @@ ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
 # The newsroom's account on X/Twitter ("@newsroom"), named in its pages' cards; empty: none.
 TWITTER_SITE = os.environ.get("DJANGO_TWITTER_SITE", "").strip()
+
+# URLs in one sitemap file (articles/sitemaps.py): at most the protocol's 50,000. Smaller
+# files are each made within the public pages' 100 ms (a full one is 29 MB and a second).
+SITEMAP_URLS_PER_FILE = env_int("DJANGO_SITEMAP_URLS_PER_FILE", 2_000)
+if not len(LANGUAGES) <= SITEMAP_URLS_PER_FILE <= 50_000:
+    raise ImproperlyConfigured(
+        f"DJANGO_SITEMAP_URLS_PER_FILE must be between {len(LANGUAGES)} and 50000."
+    )
+# Seconds crawlers and proxies may keep a sitemap or robots.txt (they are streamed, so the
+# page cache does not keep them): a publication shows in them this long afterwards at most.
+SITEMAP_CACHE_SECONDS = env_int("DJANGO_SITEMAP_CACHE_SECONDS", 300)
 
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto: only then may Django trust
 # that header (a client could send it to a server reached directly).

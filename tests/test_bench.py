@@ -14,7 +14,7 @@ from bench.admin import (
     measure_admin_pages,
     table_scans,
 )
-from bench.measure import bench_settings, choose_pages, listed, measure
+from bench.measure import bench_settings, choose_pages, content, listed, measure
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +50,8 @@ def corpus():
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_textbook_pages_list_what_the_site_lists(client, corpus, language):
     for page in choose_pages(language):
-        site = listed(client.get(page.url).content.decode())
-        naive = listed(client.get(page.naive_url).content.decode())
+        site = listed(content(client.get(page.url)).decode())
+        naive = listed(content(client.get(page.naive_url)).decode())
         assert site == naive, page.name
         assert site["heading"], page.name
 
@@ -74,6 +74,9 @@ def test_every_page_type_is_measured_with_its_queries(client, corpus):
         "tag feed (RSS)",
         "tags a+b",
         "tags a,b",
+        "sitemap index",
+        "sitemap (stories, last file)",
+        "news sitemap",
     ]
 
 

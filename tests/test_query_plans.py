@@ -9,6 +9,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag
@@ -23,6 +24,8 @@ BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag"]
 def plans_of(client, url, switched_off=("enable_seqscan",)):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
+        if response.streaming:  # a sitemap reads as it is sent
+            b"".join(response.streaming_content)
     assert response.status_code == 200
     plans = []
     with connection.cursor() as cursor:
@@ -72,7 +75,18 @@ def public_pages(client, tags):
             f"tag feed {language}": tag_feed_url(tags[:1], "+", language=language),
             f"any of two tags' feed {language}": tag_feed_url(tags[:2], ",", language=language),
         }
-    return pages
+    return pages | sitemap_pages()
+
+
+def sitemap_pages():
+    return {
+        "robots.txt": reverse("sitemaps:robots"),
+        "sitemap index": reverse("sitemaps:index"),
+        "sitemap of the home pages and tag indexes": reverse("sitemaps:pages"),
+        "sitemap of stories": reverse("sitemaps:stories", kwargs={"number": 1}),
+        "sitemap of tags": reverse("sitemaps:tags", kwargs={"number": 1}),
+        "news sitemap": reverse("sitemaps:news"),
+    }
 
 
 def test_no_public_page_scans_a_whole_table(client, corpus):
@@ -97,6 +111,16 @@ def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, pa
         "tag feed": tag_feed_url(corpus[:1], "+", language=language),
     }[page]
     plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_sort"))
+    limited = [(sql, plan) for sql, plan in plans if " LIMIT " in sql]
+    assert limited
+    for sql, plan in limited:
+        assert "Sort" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("page", ["sitemap of stories", "sitemap of tags", "news sitemap"])
+def test_a_sitemap_is_read_in_index_order(client, corpus, page):
+    """A file's chunks come from the primary key in order, the news from the story list's index."""
+    plans = plans_of(client, sitemap_pages()[page], switched_off=("enable_seqscan", "enable_sort"))
     limited = [(sql, plan) for sql, plan in plans if " LIMIT " in sql]
     assert limited
     for sql, plan in limited:

@@ -273,3 +273,14 @@ def test_a_public_address_that_is_not_one_is_refused_by_name(value, problem):
 def test_the_public_address_keeps_its_port_and_loses_a_trailing_slash():
     environment = {**PRODUCTION, "DJANGO_SITE_URL": "https://news.example.org:8443/"}
     assert setting("SITE_URL", **environment) == "https://news.example.org:8443"
+
+
+@pytest.mark.parametrize("value", ["50001", "1", "0"])
+def test_a_sitemap_file_size_outside_the_protocols_limits_is_refused(value):
+    result = load_settings(**PRODUCTION, DJANGO_SITEMAP_URLS_PER_FILE=value)
+    assert result.returncode != 0
+    assert "DJANGO_SITEMAP_URLS_PER_FILE must be between 2 and 50000" in result.stderr
+
+
+def test_sitemap_file_size_comes_from_the_environment():
+    assert setting("SITEMAP_URLS_PER_FILE", **PRODUCTION, DJANGO_SITEMAP_URLS_PER_FILE="500") == 500
