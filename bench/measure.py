@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from articles import search
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag, TaggedArticle, story_count_field
 from articles.pagination import StoryCursor
@@ -109,6 +110,16 @@ def choose_pages(language="fr"):
             naive_url("tag-feed", language, slugs=tag_slug(tag, language)),
         )
     )
+    common, rare = search_words(language, story)
+    with translation.override(language):
+        search_page = reverse("articles:search")
+    for key, name, parameters in (
+        ("search-common", "search (common word)", {"q": common}),
+        ("search-rare", "search (rare word)", {"q": rare}),
+        ("search-tag", "search with a tag", {"q": common, "tag": tag_slug(tag, language)}),
+    ):
+        query = "?" + urlencode(parameters)
+        pages.append(Page(key, name, search_page + query, naive_url("search", language) + query))
     for key, operator, name in (("tags-all", "+", "a+b"), ("tags-any", ",", "a,b")):
         slugs = operator.join(tag_slug(t, language) for t in top)
         pages.append(
@@ -120,6 +131,41 @@ def choose_pages(language="fr"):
             )
         )
     return pages
+
+
+def search_words(language, story):
+    """(common, rare): words to search in ``language``.
+
+    The common one is the commonest word of the stories' search documents in the
+    planner's statistics (ANALYZE); the rare one a word of ``story``'s title that is not
+    among the statistics' common words. Without statistics (a small test database),
+    the first and the last word of its title.
+    """
+    words = [
+        word
+        for word in re.findall(r"[^\W\d_]+", getattr(story, f"title_{language}"))
+        if len(word) > 2
+    ]
+    column = f"search_{language}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = 'articles_article' AND attname = %s",
+            [column],
+        )
+        row = cursor.fetchone()
+        if not row or not row[0]:
+            return words[0], words[-1]
+        lexemes, frequencies = row
+        common = max(zip(lexemes, frequencies, strict=False), key=lambda pair: pair[1])[0]
+        cursor.execute(
+            "SELECT word FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, n) "
+            "WHERE NOT tsvector_to_array(to_tsvector(%s::regconfig, word)) && %s::text[] "
+            "ORDER BY n LIMIT 1",
+            [words, search.config(language), lexemes],
+        )
+        rare = cursor.fetchone()
+    return common, rare[0] if rare else words[-1]
 
 
 def tag_slug(tag, language):
@@ -227,7 +273,10 @@ def sequential_scans(sql_statements):
     return scanned
 
 
-_CARD_TITLE = re.compile(r'<article class="story-card">\s*<h2><a href="[^"]*">(.*?)</a></h2>', re.S)
+_CARD_TITLE = re.compile(
+    r'<article class="story-card[^"]*">\s*<h2><a href="[^"]*">(.*?)</a></h2>', re.S
+)
+_MARKUP = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h1>(.*?)</h1>", re.S)
 _TAG_ENTRY = re.compile(
     r'<li><a href="[^"]*">([^<]*)</a>\s*<span class="count">([^<]*)</span></li>'
@@ -250,6 +299,7 @@ def listed(html):
         }
     return {
         "heading": [unescape(h) for h in _HEADING.findall(html)],
-        "stories": [unescape(t) for t in _CARD_TITLE.findall(html)],
+        # Search results mark the words found in their titles.
+        "stories": [unescape(_MARKUP.sub("", t)) for t in _CARD_TITLE.findall(html)],
         "tags": [(unescape(name), unescape(count)) for name, count in _TAG_ENTRY.findall(html)],
     }

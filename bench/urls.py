@@ -17,5 +17,6 @@ urlpatterns = [
     # The "tags" converter is the site's (articles.urls): one slug, or several joined by + or ,.
     path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
     path("naive/<str:language>/feed/", naive.feed, name="naive-feed"),
+    path("naive/<str:language>/search/", naive.search, name="naive-search"),
     path("naive/<str:language>/tags/<tags:slugs>/feed/", naive.feed, name="naive-tag-feed"),
 ]

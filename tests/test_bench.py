@@ -72,6 +72,9 @@ def test_every_page_type_is_measured_with_its_queries(client, corpus):
         "tag page, 3 pages deep",
         "feed (RSS)",
         "tag feed (RSS)",
+        "search (common word)",
+        "search (rare word)",
+        "search with a tag",
         "tags a+b",
         "tags a,b",
     ]
