@@ -1,4 +1,45 @@
-"""Searching stories: words of their headlines, standfirsts and bodies, in every language.
+"""Searching stories: the admin's search by words in any language, and the readers' search.
+
+The readers' search (``StorySearch``, the pages /fr/recherche/ and /en/search/)
+-------------------------------------------------------------------------------
+
+Each story keeps one search document per language (``Article.search_fr``, ``search_en``:
+stored generated columns, kept in the row like ``search_words``), made by PostgreSQL from
+its title (weight A), standfirst (B) and body (C) in that language: accents folded first
+(``folded()``, the same table of letters as below), then stemmed with the language's
+configuration (``french``, ``english``: stems and stop words). The typed words go through
+the same ``folded()`` in SQL, then ``websearch_to_tsquery`` (quotes for words side by
+side, ``-`` to leave one out, ``or``; it never fails on odd input), so "coree", "Corée" and
+"CORÉE" meet as one stem, with no extension. Each language has a GIN index of its
+documents, partial on the stories readable in it (``article_search_<code>_idx``).
+
+The order of results, and why it is bounded: ranking every match by ``ts_rank`` means
+reading every matching story's document, 100,000 of them for a common word in a million
+stories. Instead a page reads the RANKED_WINDOW newest matches (``window()``): for a common
+word PostgreSQL walks the readable stories newest first (``article_readable_<code>_idx``)
+and checks each one's document, stopping after the window (a few thousand rows); for a
+rare one it reads the word's entries in the GIN index and sorts the few matches. Those
+newest matches are ranked by ``ts_rank`` (a word in the title counts five times one in the
+body), ties newest first; the older matches follow, newest first, read like any list page
+(``seek_stories``). Every match is reachable, no count is made, and the page says that
+the most recent ones are ranked when there are more. A page is keyset-paginated with the
+site's cursors: ``?after=`` names a story of the window (the page goes on in rank order,
+then into the older matches) or an older match (date order). A cursor naming no result
+(the window moved, a made-up one) redirects to the search's first page.
+
+The costs per page: the window's rows (ids, dates and ranks only) and the page's stories,
+whatever the corpus; the cost that grows is the one of any top-N-newest read on a GIN
+index, between the two plans: a word in a few percent of the stories is read either way
+through a few thousand rows (see the README, "Search").
+
+Snippets: the title and a part of the text around the first word found, with the words
+found in ``<mark>`` in their original spelling. The stories' words that match are found by
+PostgreSQL in the same query as the stories (``matched_words``: the folded words starting
+like a searched stem are stemmed and compared), so the marks follow PostgreSQL's stemming
+exactly; the body's HTML is reduced to text and everything is escaped but the marks.
+
+The admin's search
+------------------
 
 Each story keeps the words of its six texts (title, standfirst and body in French and
 English) in a column the database computes itself (``Article.search_words``, a stored
