@@ -312,7 +312,7 @@ class StorySearch:
                 if boundary is not None and len(rows) < rows_wanted:
                     # The window's oldest story opens the read: it is left out.
                     older = self.older(boundary, False, rows_wanted - len(rows) + 1, boundary)
-                    rows += older[1:]
+                    rows += [hit for hit in older if hit.cursor not in places]
         elif boundary is not None and _date_key(cursor) < _date_key(boundary):
             rows = self.older(cursor, backwards, rows_wanted, boundary)
             if backwards and len(rows) < rows_wanted:
