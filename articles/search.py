@@ -326,13 +326,14 @@ class StorySearch:
     def matched_words(self, lexemes):
         """An expression: the story's words (folded) that the search found, for highlighting.
 
-        Only words starting like a searched stem are stemmed, so that a long body costs
-        little; a stem may end differently from its words ("happi" for "happy").
+        Only the words starting like a searched stem are picked out of the text (one regular
+        expression) and stemmed, so that a long body costs little; a stem may end unlike
+        its words ("happi" for "happy"), hence the shorter start.
         """
-        patterns = []
-        for lexeme in lexemes:
-            start = lexeme[: max(min(3, len(lexeme)), len(lexeme) - 2)]
-            patterns.append(re.sub(r"([\\%_])", r"\\\1", start) + "%")
+        starts = sorted(
+            {re.escape(lexeme[: max(min(3, len(lexeme)), len(lexeme) - 2)]) for lexeme in lexemes}
+        )
+        pattern = r"\m((?:" + "|".join(starts) + r")[[:alnum:]]*)"
         columns = " || ' ' || ".join(
             f"coalesce({_column(build_localized_fieldname(field, self.language))}, '')"
             for field, _weight in WEIGHTS
@@ -340,10 +341,10 @@ class StorySearch:
         text_sql, text_params = _folded_sql(columns)
         # Column names and placeholders only: every value is a parameter.
         return RawSQL(  # noqa: S611
-            "ARRAY(SELECT DISTINCT w FROM regexp_split_to_table("  # noqa: S608
-            f"{text_sql}, '[^[:alnum:]]+') AS w WHERE w ILIKE ANY(%s::text[]) "
-            "AND tsvector_to_array(to_tsvector(%s::regconfig, w)) && %s::text[])",
-            (*text_params, patterns, config(self.language), lexemes),
+            "ARRAY(SELECT DISTINCT found[1] FROM regexp_matches("  # noqa: S608
+            f"{text_sql}, %s, 'gi') AS found "
+            "WHERE tsvector_to_array(to_tsvector(%s::regconfig, found[1])) && %s::text[])",
+            (*text_params, pattern, config(self.language), lexemes),
             output_field=ArrayField(TextField()),
         )
 
@@ -375,20 +376,26 @@ def highlight(text, matched):
 
 def snippet(text, matched):
     """About SNIPPET_WORDS words of ``text`` around its first match, highlighted;
-    None when ``text`` has no match."""
-    words = list(_WORD.finditer(text))
-    first = next((index for index, word in enumerate(words) if fold(word[0]) in matched), None)
+    None when ``text`` has no match. Reads the text only up to the snippet's end."""
+    words, first = [], None
+    for word in _WORD.finditer(text):
+        words.append(word)
+        if first is None and fold(word[0]) in matched:
+            first = len(words) - 1
+            start = max(0, first - _SNIPPET_LEAD)
+        if first is not None and len(words) - start > SNIPPET_WORDS:
+            break
     if first is None:
         return None
-    start = max(0, first - _SNIPPET_LEAD)
     end = min(len(words), start + SNIPPET_WORDS)
     begin = words[start].start() if start else 0
-    finish = words[end - 1].end() if end < len(words) else len(text)
+    cut = len(words) > end or words[end - 1].end() < len(text.rstrip(".!?… "))
+    finish = words[end - 1].end() if cut else len(text)
     return format_html(
         "{}{}{}",
         "… " if start else "",
         highlight(text[begin:finish], matched),
-        " …" if end < len(words) else "",
+        " …" if cut else "",
     )
 
 
