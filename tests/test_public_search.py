@@ -429,3 +429,11 @@ def test_a_search_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6 if tagged else 5):
         second = client.get(deeper)
     assert len(second.context["object_list"]) == 5
+
+
+def test_a_nul_is_accepted_in_the_search_words_only(client):
+    story("Climat")
+    assert client.get(search_url("fr", "cli\x00mat")).status_code == 200
+    assert client.get(search_url("fr", "climat", tag="a\x00b")).status_code == 400
+    assert client.get(search_url("fr", "climat", after="\x00")).status_code == 400
+    assert client.get(url_in("fr", "articles:article-list") + "?q=a%00b").status_code == 400
