@@ -115,6 +115,20 @@ def readable_per_language(model_name):
     return indexes
 
 
+def search_documents(model_name):
+    """Per language, the GIN index of the search documents of the stories readable in it
+    (the public search, articles.search); partial like readable_per_language's, and spelled
+    the same, so that PostgreSQL can prove a search of readable stories matches it."""
+    return [
+        GinIndex(
+            fields=[search.document_field(code)],
+            condition=Q(status="published") & language_filter(code),
+            name=f"{model_name}_search_{code}_idx",
+        )
+        for code in language_codes()
+    ]
+
+
 def translation_queues(model_name):
     """Per language, the translators' queues as indexes, newest first like the story list:
     the stories to translate (ArticleQuerySet.needing_translation) and the outdated ones."""
@@ -546,6 +560,9 @@ class Tag(TagBase):
         with translation.override(language):
             return self.get_absolute_url()
 
+    def slug_in(self, language):
+        return getattr(self, build_localized_fieldname("slug", language))
+
 
 for _code in language_codes():
     Tag.add_to_class(
@@ -816,9 +833,10 @@ class ArticleQuerySet(models.QuerySet):
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
     def get_queryset(self):
-        # The search words are the search index's business (a few kilobytes a story): no page
-        # reads them, so they are not fetched with the stories.
-        return super().get_queryset().defer("search_words")
+        # The search words and documents are the search indexes' business (a few kilobytes a
+        # story): no page reads them, so they are not fetched with the stories.
+        documents = [search.document_field(code) for code in language_codes()]
+        return super().get_queryset().defer("search_words", *documents)
 
 
 class Article(models.Model):
@@ -973,6 +991,7 @@ class Article(models.Model):
             # The admin's search (articles.search).
             GinIndex(fields=["search_words"], name="article_search_idx"),
             *readable_per_language("article"),
+            *search_documents("article"),
             *translation_queues("article"),
             # The editors' review queue: submitted stories, the longest waiting first.
             models.Index(
@@ -1333,6 +1352,17 @@ for _code in language_codes():
                 "The original, or where its translation stands: readers see a translation "
                 "once it is marked ready."
             ),
+        ),
+    )
+
+    Article.add_to_class(
+        search.document_field(_code),
+        models.GeneratedField(
+            expression=search.story_document(_code),
+            output_field=SearchVectorField(),
+            db_persist=True,
+            verbose_name=format_lazy("{} ({})", _("search document"), _code),
+            help_text=_("The story’s words in this language, stemmed, for readers’ searches."),
         ),
     )
 

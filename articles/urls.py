@@ -29,5 +29,6 @@ urlpatterns = [
     path(_("feed/atom/"), feeds.LatestStoriesAtomFeed(), name="feed-atom"),
     path(_("tags/<tags:slugs>/feed/"), feeds.TagFeed(), name="tag-feed"),
     path(_("tags/<tags:slugs>/feed/atom/"), feeds.TagAtomFeed(), name="tag-feed-atom"),
+    path(_("search/"), views.search_view, name="search"),
     path(_("preview/<str:token>/"), previews.preview, name="preview"),
 ]

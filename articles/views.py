@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from modeltranslation.utils import build_localized_fieldname
 
-from articles import cache, metadata
+from articles import cache, metadata, search
 from articles.models import (
     TAGS_ALL,
     Article,
@@ -122,13 +122,27 @@ class KeysetListView(TemplateView):
             )
         except StaleCursor:
             # A story since unpublished, or a made-up address: the list from its start.
-            return redirect(request.path)
+            return redirect(self.first_page_url())
         if self.page.is_first and cursor is not None:
             # Back at the newest: the list's own address, not a cursor near it.
-            return redirect(request.path)
+            return redirect(self.first_page_url())
         return super().get(request, *args, **kwargs)
 
+    def first_page_url(self):
+        return self.request.path
+
+    # Whether search engines are to list the page: then it has a canonical link,
+    # hreflang alternates and a description (see page_links()).
+    indexed = True
+
     def get_context_data(self, **kwargs):
+        context = {"object_list": self.page.object_list, "page_obj": self.page}
+        if self.indexed:
+            context.update(self.page_links())
+        return super().get_context_data(**(context | kwargs))
+
+    def page_links(self):
+        """The canonical link, the same page in other languages, and the description."""
         current = translation.get_language()
         own = page_address(self.request.path, self.page)
         urls = {current: own}
@@ -138,20 +152,17 @@ class KeysetListView(TemplateView):
                     urls[code] = page_address(self.list_path(), self.page)
         canonical_url = absolute_url(self.request, own)
         entries = alternates(self.request, urls)
-        return super().get_context_data(
-            object_list=self.page.object_list,
-            page_obj=self.page,
-            canonical_url=canonical_url,
-            alternates=entries,
-            meta=metadata.page(
+        return {
+            "canonical_url": canonical_url,
+            "alternates": entries,
+            "meta": metadata.page(
                 self.request,
                 title=self.meta_title(),
                 description=self.meta_description(),
                 url=canonical_url,
                 alternates=entries,
             ),
-            **kwargs,
-        )
+        }
 
     def list_path(self):
         """The list's own address in the active language."""
@@ -434,3 +445,97 @@ class TagDetailView(KeysetListView):
 
 
 tag_detail = TagDetailView.as_view()
+
+
+class SearchView(KeysetListView):
+    """The readers' search (articles.search): ``?q=`` words, ``?tag=`` one tag's slug.
+
+    Not kept by the page cache: a page per query would let anyone fill the cache with
+    pages no one else asks for, and push out the pages every reader needs.
+    """
+
+    template_name = "articles/search.html"
+    # Results pages are noindex (and left out by robots.txt): no canonical link or hreflang.
+    indexed = False
+
+    def get(self, request, *args, **kwargs):
+        self.query = search.clean_query(request.GET.get("q", ""))
+        self.tag = None
+        if slug := request.GET.get("tag"):
+            tags = Tag.objects.for_slugs([slug], translation.get_language())
+            # A tag of embargoed stories only is no filter yet: its name would tell their topic.
+            if tags is None or not getattr(tags[0], story_count_field(translation.get_language())):
+                raise Http404("No such tag.")
+            self.tag = tags[0]
+        self.search = search.StorySearch(self.query, translation.get_language(), self.tag)
+        self.lexemes = self.search.lexemes() if self.query else None
+        response = super().get(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def get_page(self, cursor, backwards, size):
+        if not self.lexemes:
+            if cursor is not None:
+                raise StaleCursor(cursor)
+            return KeysetPage([], size=size, cursor=None, backwards=False, key=None)
+        page = self.search.page(cursor, backwards, size)
+        ids = [hit.pk for hit in page.object_list]
+        stories = {}
+        if ids:
+            found = (
+                Article.objects.filter(pk__in=ids)
+                .for_listing()
+                .annotate(matched_words=self.search.matched_words(self.lexemes))
+            )
+            stories = {story.pk: story for story in found}
+        hits, page.object_list = page.object_list, []
+        for hit in hits:
+            story = stories.get(hit.pk)
+            if story is not None:
+                story.search_title, story.search_snippet = search.result_texts(
+                    story, story.matched_words
+                )
+                page.object_list.append(story)
+        return page
+
+    def first_page_url(self):
+        return self.search_url(translation.get_language(), self.tag and self.tag.slug)
+
+    def search_url(self, language, tag_slug=None):
+        parameters = {"q": self.query} if self.query else {}
+        if tag_slug:
+            parameters["tag"] = tag_slug
+        url = reverse_in(language, "articles:search")
+        return f"{url}?{urlencode(parameters)}" if parameters else url
+
+    def get_context_data(self, **kwargs):
+        urls = {code: self.search_url(code) for code in language_codes()}
+        if self.tag is not None:
+            # Within the tag where it has stories; elsewhere the page is not there.
+            urls = {
+                code: self.search_url(code, self.tag.slug_in(code))
+                if getattr(self.tag, story_count_field(code))
+                else None
+                for code in language_codes()
+            }
+        parameters = {"q": self.query} if self.query else {}
+        if self.tag is not None:
+            parameters["tag"] = self.tag.slug
+        return super().get_context_data(
+            query=self.query,
+            searched=bool(self.query),
+            has_words=bool(self.lexemes),
+            tag=self.tag,
+            ranked_window=search.RANKED_WINDOW,
+            more_than_window=self.search.more_than_window,
+            page_query=urlencode(parameters) + "&" if parameters else "",
+            first_page_url=self.first_page_url(),
+            without_tag_url=self.search_url(translation.get_language()),
+            alternates=alternates(self.request, urls),
+            **kwargs,
+        )
+
+
+search_view = SearchView.as_view()
+# Readers type anything: the search removes NUL characters from its words (clean_query).
+search_view.accepts_nul_in = ("q",)

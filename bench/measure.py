@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from articles import sitemaps
+from articles import search, sitemaps
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag, TaggedArticle, story_count_field
 from articles.pagination import StoryCursor
@@ -31,6 +31,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 # The tables a public page must never read whole.
 BIG_TABLES = ("articles_article", "articles_taggedarticle")
 _SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+# The newest stories whose rarest word is the benchmark's rare search.
+RARE_SAMPLE = 5000
 # The page depth of the deep tag page, in pages skipped.
 DEEP_PAGES = 500
 
@@ -117,6 +119,16 @@ def choose_pages(language="fr"):
             naive_url("tag-feed", language, slugs=tag_slug(tag, language)),
         )
     )
+    common, rare = search_words(language, story)
+    with translation.override(language):
+        search_page = reverse("articles:search")
+    for key, name, parameters in (
+        ("search-common", "search (common word)", {"q": common}),
+        ("search-rare", "search (rare word)", {"q": rare}),
+        ("search-tag", "search with a tag", {"q": common, "tag": tag_slug(tag, language)}),
+    ):
+        query = "?" + urlencode(parameters)
+        pages.append(Page(key, name, search_page + query, naive_url("search", language) + query))
     for key, operator, name in (("tags-all", "+", "a+b"), ("tags-any", ",", "a,b")):
         slugs = operator.join(tag_slug(t, language) for t in top)
         pages.append(
@@ -161,6 +173,54 @@ def sitemap_pages():
             load=False,
         ),
     ]
+
+
+def search_words(language, story):
+    """(common, rare): words to search in ``language``, as a reader types them.
+
+    The common one is the commonest stem of the stories' search documents in the
+    planner's statistics (ANALYZE) that is searched as itself (not a stop word); the rare
+    one the rarest stem of the newest RARE_SAMPLE readable stories (the corpus's rarest
+    words are made-up names, in about 0.3% of its stories at any scale). Without
+    statistics (a small test database), the first and the last word of ``story``'s title.
+    """
+    title = getattr(story, f"title_{language}")
+    words = [word for word in re.findall(r"[^\W\d_]+", title) if len(word) > 3]
+    config = search.config(language)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = 'articles_article' AND attname = %s",
+            [search.document_field(language)],
+        )
+        row = cursor.fetchone()
+        if not row or not row[0]:
+            return words[0], words[-1]
+        lexemes, frequencies = row
+        # Stems searched as themselves: "les" is kept as "le", but "le" typed is a stop word.
+        cursor.execute(
+            "SELECT lexeme FROM unnest(%s::text[], %s::real[]) AS s(lexeme, frequency) "
+            "WHERE websearch_to_tsquery(%s::regconfig, lexeme)::text = quote_literal(lexeme) "
+            "AND length(lexeme) > 3 ORDER BY frequency DESC LIMIT 1",
+            [lexemes, frequencies[: len(lexemes)], config],
+        )
+        common = cursor.fetchone()
+        newest = (
+            Article.objects.readable(language)
+            .order_by("-published_at", "-pk")
+            .values_list(search.document_field(language), flat=True)[:RARE_SAMPLE]
+        )
+        sample, params = newest.query.sql_with_params()
+        with connection.cursor() as inner:
+            sample = inner.mogrify(sample, params)
+        cursor.execute(
+            "SELECT word FROM ts_stat(%s) "
+            "WHERE websearch_to_tsquery(%s::regconfig, word)::text = quote_literal(word) "
+            "AND length(word) > 3 ORDER BY ndoc, word LIMIT 1",
+            [sample, config],
+        )
+        rare = cursor.fetchone()
+    return (common[0] if common else words[0]), (rare[0] if rare else words[-1])
 
 
 def tag_slug(tag, language):
@@ -276,7 +336,10 @@ def sequential_scans(sql_statements):
     return scanned
 
 
-_CARD_TITLE = re.compile(r'<article class="story-card">\s*<h2><a href="[^"]*">(.*?)</a></h2>', re.S)
+_CARD_TITLE = re.compile(
+    r'<article class="story-card[^"]*">\s*<h2><a href="[^"]*">(.*?)</a></h2>', re.S
+)
+_MARKUP = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h1>(.*?)</h1>", re.S)
 _TAG_ENTRY = re.compile(
     r'<li><a href="[^"]*">([^<]*)</a>\s*<span class="count">([^<]*)</span></li>'
@@ -309,6 +372,7 @@ def listed(html):
         }
     return {
         "heading": [unescape(h) for h in _HEADING.findall(html)],
-        "stories": [unescape(t) for t in _CARD_TITLE.findall(html)],
+        # Search results mark the words found in their titles.
+        "stories": [unescape(_MARKUP.sub("", t)) for t in _CARD_TITLE.findall(html)],
         "tags": [(unescape(name), unescape(count)) for name, count in _TAG_ENTRY.findall(html)],
     }

@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.contrib.sitemaps import GenericSitemap, Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.syndication.views import Feed
@@ -136,6 +137,44 @@ def tag_detail(request, slugs):
                 {code: Tag.combination_url(tags, operator, code) for code in language_codes()},
             ),
         },
+    )
+
+
+# The textbook's configurations: the page's language's stemmer and stop words.
+SEARCH_CONFIGS = {"fr": "french", "en": "english"}
+
+
+@in_language
+def search(request):
+    """Django's documented full-text search: the document made on the fly for every story,
+    ranked with SearchRank over all matches, headlines by SearchHeadline, a Paginator."""
+    language = translation.get_language()
+    config = SEARCH_CONFIGS[language]
+    text = request.GET.get("q", "")
+    vector = (
+        SearchVector(f"title_{language}", weight="A", config=config)
+        + SearchVector(f"standfirst_{language}", weight="B", config=config)
+        + SearchVector(f"body_{language}", weight="C", config=config)
+    )
+    query = SearchQuery(text, config=config, search_type="websearch")
+    stories = published_stories()
+    if slug := request.GET.get("tag"):
+        stories = stories.filter(tags=get_object_or_404(Tag, slug=slug))
+    stories = (
+        stories.annotate(
+            document=vector,
+            rank=SearchRank(vector, query),
+            headline=SearchHeadline(
+                f"body_{language}", query, config=config, start_sel="<mark>", stop_sel="</mark>"
+            ),
+        )
+        .filter(document=query)
+        .order_by("-rank", "-published_at", "-pk")
+    )
+    return render(
+        request,
+        "bench/search.html",
+        {"page_obj": paginate(request, stories), "query": text, "searched": bool(text)},
     )
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     # The "tags" converter is the site's (articles.urls): one slug, or several joined by + or ,.
     path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
     path("naive/<str:language>/feed/", naive.feed, name="naive-feed"),
+    path("naive/<str:language>/search/", naive.search, name="naive-search"),
     path("naive/<str:language>/tags/<tags:slugs>/feed/", naive.feed, name="naive-tag-feed"),
     path("naive/sitemap.xml", naive.sitemap_index, name="naive-sitemap-index"),
     path("naive/sitemap-news.xml", naive.news_sitemap, name="naive-sitemap-news"),

@@ -3,6 +3,8 @@
 - ``RequestEdgeMiddleware`` refuses, with a 400, what no page can answer: a NUL
   character anywhere the database could be asked about it (path, query
   parameters, form fields, cookies), and more parameters than Django accepts.
+  A view that removes NUL from some parameters itself says so
+  (``accepts_nul_in``): the readers' search answers any words typed.
 - ``LocaleMiddleware`` activates only the languages of LANGUAGES, spelled as
   they are there, whatever case a URL or cookie uses.
 - ``CommonMiddleware`` redirects to the address with a trailing slash only for
@@ -12,6 +14,7 @@
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.middleware import common, locale
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.views.defaults import bad_request
 
@@ -40,12 +43,26 @@ def refusal(request):
         return "a NUL character in the address"
     if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
         return "a NUL character in a cookie"
-    if _has_nul(request.GET):
+    if _has_nul(request.GET) and not _nul_accepted(request):
         return "a NUL character in a query parameter"
     fields = _form_fields(request)
     if fields is not None and _has_nul(fields):
         return "a NUL character in a form field"
     return None
+
+
+def _nul_accepted(request):
+    """Whether the view of ``request`` removes the NUL characters of its query itself."""
+    with translation.override(_path_language(request.path)):
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            return False
+    accepted = getattr(view, "accepts_nul_in", ())
+    for key, values in request.GET.lists():
+        if NUL in key or (key not in accepted and any(NUL in value for value in values)):
+            return False
+    return True
 
 
 def _path_language(path):

@@ -58,6 +58,8 @@ def public_pages(client, tags):
     for language in ["fr", "en"]:
         home = url_in(language, "articles:article-list")
         with_tag = tags[0].url_for(language)
+        search_page = url_in(language, "articles:search")
+        search = f"{search_page}?q={'article' if language == 'fr' else 'story'}"
         pages |= {
             f"home {language}": home,
             f"home {language}, page 3": deep_page(client, home, 2),
@@ -74,6 +76,10 @@ def public_pages(client, tags):
             f"atom feed {language}": url_in(language, "articles:feed-atom"),
             f"tag feed {language}": tag_feed_url(tags[:1], "+", language=language),
             f"any of two tags' feed {language}": tag_feed_url(tags[:2], ",", language=language),
+            f"search {language}": search,
+            f"search {language}, page 3": deep_page(client, search, 2),
+            f"search with a tag {language}": f"{search}&tag={tags[0].slug_in(language)}",
+            f"search without a match {language}": f"{search_page}?q=xqzwvk",
         }
     return pages | sitemap_pages()
 
@@ -234,3 +240,19 @@ def test_the_search_is_answered_by_its_index(staff_client, newsroom, page):
     assert searches
     for sql, plan in searches:
         assert "article_search_idx" in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_search_reads_its_language_index_or_the_newest_stories(client, corpus, language):
+    """Either plan PostgreSQL may choose for a word: the language's search index (a rare
+    word), or the readable stories newest first, checking each (a common one)."""
+    search = url_in(language, "articles:search") + (
+        "?q=article" if language == "fr" else "?q=story"
+    )
+    for switched_off in (("enable_seqscan",), ("enable_seqscan", "enable_indexscan")):
+        plans = plans_of(client, search, switched_off=switched_off)
+        searches = [(sql, plan) for sql, plan in plans if '"search_' in sql and " LIMIT " in sql]
+        assert searches
+        for sql, plan in searches:
+            indexes = (f"article_search_{language}_idx", f"article_readable_{language}_idx")
+            assert any(index in plan for index in indexes), f"{sql}\n{plan}"
