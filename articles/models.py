@@ -806,8 +806,9 @@ class TaggedArticleQuerySet(models.QuerySet):
         searched = driver = None
         if operator == TAGS_ALL and len(tags) > 1:
             driver = min(tags, key=lambda tag: getattr(tag, story_count_field(language)))
-            searched = self._reach(driver, cursor, backwards)
-            links = readable.filter(tag=driver).filter(TagPair.objects.all_met(tags, language))
+            met = TagPair.objects.all_met(tags, language)
+            searched = self._reach(driver, met, cursor, backwards)
+            links = readable.filter(tag=driver).filter(met)
             if searched is not None:
                 at, pk = searched
                 before, upto = ("lt", "lte") if backwards else ("gt", "gte")
@@ -862,12 +863,13 @@ class TaggedArticleQuerySet(models.QuerySet):
                 found[code].add(probe)
         return TaggedStories(keys[:limit], found, searched, driver)
 
-    def _reach(self, driver, cursor, backwards):
+    def _reach(self, driver, met, cursor, backwards):
         """The key of the last of ``driver``'s stories a page of several tags reads (see
-        story_keys), None when fewer remain: read from the tag's index alone."""
+        story_keys), None when fewer remain or when the tags never ``met``: read from the
+        tag's index alone."""
         reach = settings.TAG_COMBINATION_READ
         links = seek_stories(
-            self.filter(tag=driver, published_at__lte=timezone.now()),
+            self.filter(met, tag=driver, published_at__lte=timezone.now()),
             cursor,
             backwards,
             pk="content_object_id",

@@ -138,7 +138,9 @@ BEGIN
 END $$;
 
 -- Every pair counted again from the stories' tags (TagPairQuerySet.rebuild).
-CREATE FUNCTION articles_tagpair_rebuild() RETURNS void LANGUAGE sql AS $$
+-- One aggregation of every pair of links: given the memory to hash it.
+CREATE FUNCTION articles_tagpair_rebuild() RETURNS void LANGUAGE sql
+SET work_mem = '256MB' AS $$
     DELETE FROM articles_tagpair;
     INSERT INTO articles_tagpair (tag_id, other_id, {", ".join(f"story_count_{c}" for c in LANGUAGES)})
     SELECT x.tag_id, y.tag_id, {", ".join(f"sum({readable('a', c)})" for c in LANGUAGES)}
@@ -181,7 +183,6 @@ CREATE TRIGGER articles_article_pairs
 FORWARD = f"""
 {FUNCTIONS}
 {TRIGGERS}
-SET LOCAL work_mem = '256MB';
 SELECT articles_tagpair_rebuild();
 """
 
