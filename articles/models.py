@@ -721,8 +721,7 @@ class TagPair(models.Model):
             # A tag's most frequent companions in a language: one read, in order.
             *[
                 models.Index(
-                    fields=["tag", f"-{story_count_field(code)}"],
-                    include=["other"],
+                    fields=["tag", f"-{story_count_field(code)}", "other"],
                     condition=Q(**{f"{story_count_field(code)}__gt": 0}),
                     name=f"tag_pair_top_{code}_idx",
                 )

@@ -17,7 +17,7 @@ from tests.test_views import deep_page, url_in
 
 pytestmark = pytest.mark.django_db
 
-BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag"]
+BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag", "articles_tagpair"]
 
 
 def plans_of(client, url, switched_off=("enable_seqscan",)):
@@ -63,6 +63,10 @@ def public_pages(client, tags):
             f"tag {language}": with_tag,
             f"tag {language}, page 3": deep_page(client, with_tag, 2),
             f"all of two tags {language}": Tag.combination_url(tags[:2], "+", language),
+            f"all of two tags {language}, page 2": deep_page(
+                client, Tag.combination_url(tags[:2], "+", language), 1
+            ),
+            f"all of four tags {language}": Tag.combination_url(tags, "+", language),
             f"any of two tags {language}": Tag.combination_url(tags[:2], ",", language),
             f"any of two tags {language}, page 2": deep_page(
                 client, Tag.combination_url(tags[:2], ",", language), 1
@@ -86,13 +90,16 @@ def test_no_public_page_scans_a_whole_table(client, corpus):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("page", ["home", "tag", "all of two tags", "feed", "tag feed"])
+@pytest.mark.parametrize(
+    "page", ["home", "tag", "all of two tags", "all of four tags", "feed", "tag feed"]
+)
 def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, page):
     """With sorting switched off too, each page's LIMIT query must still find an ordered index."""
     url = {
         "home": url_in(language, "articles:article-list"),
         "tag": corpus[0].url_for(language),
         "all of two tags": Tag.combination_url(corpus[:2], "+", language),
+        "all of four tags": Tag.combination_url(corpus, "+", language),
         "feed": url_in(language, "articles:feed"),
         "tag feed": tag_feed_url(corpus[:1], "+", language=language),
     }[page]
@@ -101,6 +108,32 @@ def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, pa
     assert limited
     for sql, plan in limited:
         assert "Sort" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_tags_companions_are_one_read_of_the_pairs_index(client, corpus, language):
+    """The narrowing links: the pairs of the tag in the language's index order, no sort."""
+    plans = plans_of(
+        client, corpus[0].url_for(language), switched_off=("enable_seqscan", "enable_sort")
+    )
+    pairs = [(sql, plan) for sql, plan in plans if 'FROM "articles_tagpair"' in sql]
+    assert len(pairs) == 1
+    ((sql, plan),) = pairs
+    assert f"tag_pair_top_{language}_idx" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_where_a_page_of_several_tags_stops_reading_comes_from_the_links_index_alone(
+    client, corpus, settings, language
+):
+    settings.TAG_COMBINATION_READ = 2
+    url = Tag.combination_url(corpus[:2], "+", language)
+    plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_bitmapscan"))
+    reach = [(sql, plan) for sql, plan in plans if " OFFSET " in sql]
+    assert len(reach) == 1
+    ((sql, plan),) = reach
+    assert "Index Only Scan using tagged_article_published_idx" in plan, plan
 
 
 # The admin pages a newsroom uses every day (the benchmark times them at a million stories).

@@ -262,11 +262,11 @@ class Migration(migrations.Migration):
         # Built after the rows: one sort each, not millions of insertions.
         migrations.AddIndex(
             model_name='tagpair',
-            index=models.Index(condition=models.Q(('story_count_fr__gt', 0)), fields=['tag', '-story_count_fr'], include=('other',), name='tag_pair_top_fr_idx'),
+            index=models.Index(condition=models.Q(('story_count_fr__gt', 0)), fields=['tag', '-story_count_fr', 'other'], name='tag_pair_top_fr_idx'),
         ),
         migrations.AddIndex(
             model_name='tagpair',
-            index=models.Index(condition=models.Q(('story_count_en__gt', 0)), fields=['tag', '-story_count_en'], include=('other',), name='tag_pair_top_en_idx'),
+            index=models.Index(condition=models.Q(('story_count_en__gt', 0)), fields=['tag', '-story_count_en', 'other'], name='tag_pair_top_en_idx'),
         ),
         migrations.AddIndex(
             model_name='tagpair',
