@@ -375,6 +375,8 @@ class Tag(TagBase):
     description = models.TextField(
         _("description"),
         blank=True,
+        # Rows written without it (the benchmark's COPY) have none.
+        db_default="",
         help_text=_(
             "A sentence or two at the top of the tag’s page telling readers what the topic "
             "covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a "

@@ -232,17 +232,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tag',
             name='description',
-            field=models.TextField(blank=True, help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', verbose_name='description'),
+            field=models.TextField(blank=True, db_default='', help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', verbose_name='description'),
         ),
         migrations.AddField(
             model_name='tag',
             name='description_en',
-            field=models.TextField(blank=True, help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', null=True, verbose_name='description'),
+            field=models.TextField(blank=True, db_default='', help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', null=True, verbose_name='description'),
         ),
         migrations.AddField(
             model_name='tag',
             name='description_fr',
-            field=models.TextField(blank=True, help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', null=True, verbose_name='description'),
+            field=models.TextField(blank=True, db_default='', help_text='A sentence or two at the top of the tag’s page telling readers what the topic covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a language, the page shows none there.', null=True, verbose_name='description'),
         ),
         migrations.CreateModel(
             name='TagPair',
