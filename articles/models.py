@@ -390,8 +390,20 @@ class Tag(TagBase):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         constraints = unique_per_language("tag", "name", "slug")
-        # The admin's tag search (see TagQuerySet.search) is answered by this index.
-        indexes = [GinIndex(tag_search_vector(), name="tag_search_idx")]
+        indexes = [
+            # The admin's tag search (see TagQuerySet.search) is answered by this index.
+            GinIndex(tag_search_vector(), name="tag_search_idx"),
+            # The tag index (TagQuerySet.in_use): a page is one read of this index in slug
+            # order, at any depth, the tags of no readable story left out of it.
+            *[
+                models.Index(
+                    fields=[build_localized_fieldname("slug", code)],
+                    condition=Q(**{f"{story_count_field(code)}__gt": 0}),
+                    name=f"tag_in_use_{code}_idx",
+                )
+                for code in language_codes()
+            ],
+        ]
 
     def __str__(self):
         return self.name or ""

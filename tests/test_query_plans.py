@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag
+from articles.views import TagListView
 from tests.factories import ArticleFactory, TagFactory
 from tests.test_views import deep_page, url_in
 
@@ -108,6 +109,20 @@ def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, pa
     assert limited
     for sql, plan in limited:
         assert "Sort" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_deep_page_of_the_tag_index_is_one_read_of_the_tags_in_use(
+    client, corpus, monkeypatch, language
+):
+    monkeypatch.setattr(TagListView, "paginate_by", 1)
+    url = deep_page(client, url_in(language, "articles:tag-list"), 2)
+    plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_sort"))
+    pages = [(sql, plan) for sql, plan in plans if sql.startswith('SELECT "articles_tag"."id"')]
+    assert len(pages) == 1
+    ((sql, plan),) = pages
+    assert f"tag_in_use_{language}_idx" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -258,6 +258,14 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'tag pairs',
             },
         ),
+        migrations.AddIndex(
+            model_name='tag',
+            index=models.Index(condition=models.Q(('story_count_fr__gt', 0)), fields=['slug_fr'], name='tag_in_use_fr_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='tag',
+            index=models.Index(condition=models.Q(('story_count_en__gt', 0)), fields=['slug_en'], name='tag_in_use_en_idx'),
+        ),
         migrations.RunSQL(FORWARD, BACKWARD),
         # Built after the rows: one sort each, not millions of insertions.
         migrations.AddIndex(
