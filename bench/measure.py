@@ -119,7 +119,7 @@ def choose_pages(language="fr"):
     combinations = [
         ("tags-all", "+", "tags a+b", top),
         ("tags-any", ",", "tags a,b", top),
-        ("tags-rare-pair", "+", "tags a+b (rare pair)", rare_pair(language)),
+        ("tags-rare-pair", "+", "tags a+b (rare pair)", rare_pair(language) or top),
         ("tags-five", "+", "five tags a+b+c+d+e", biggest_tags(language, 5)),
     ]
     for key, operator, name, tags in combinations:
@@ -138,7 +138,9 @@ def choose_pages(language="fr"):
 
 
 def biggest_tags(language, count):
-    return list(Tag.objects.order_by(f"-{story_count_field(language)}", "pk")[:count])
+    """The ``count`` tags with the most stories in ``language`` (those that have one)."""
+    field = story_count_field(language)
+    return list(Tag.objects.filter(**{f"{field}__gt": 0}).order_by(f"-{field}", "pk")[:count])
 
 
 def rare_pair(language, among=200):
@@ -146,7 +148,7 @@ def rare_pair(language, among=200):
     reads furthest without a bound, the rarer tag's stories hardly ever carrying the other.
 
     Among the pairs of the ``among`` biggest tags, the one sharing closest to that many
-    stories, the biggest rarer tag first.
+    stories, the biggest rarer tag first; None when no two tags share a story.
     """
     field = story_count_field(language)
     tags = {tag.pk: tag for tag in biggest_tags(language, among)}
@@ -160,9 +162,7 @@ def rare_pair(language, among=200):
         return (abs(shared - RARE_PAIR_STORIES), -rarer, tag, other)
 
     best = min(pairs, key=rank, default=None)
-    if best is None:
-        raise RuntimeError("the corpus needs two tags that share a story")
-    return [tags[best[0]], tags[best[1]]]
+    return [tags[best[0]], tags[best[1]]] if best else None
 
 
 def deep_tag_index(language, depth=DEEP_TAG_INDEX_PAGES):

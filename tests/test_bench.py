@@ -74,6 +74,9 @@ def test_every_page_type_is_measured_with_its_queries(client, corpus):
         "tag feed (RSS)",
         "tags a+b",
         "tags a,b",
+        "tags a+b (rare pair)",
+        "five tags a+b+c+d+e",
+        "tag index, 0 pages deep",
     ]
 
 
