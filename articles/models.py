@@ -825,18 +825,34 @@ class TaggedArticleQuerySet(models.QuerySet):
             if searched is not None:
                 at, pk = searched
                 before, upto = ("lt", "lte") if backwards else ("gt", "gte")
+                # As seek_stories() spells it: the first condition bounds the index read.
                 links = links.filter(
-                    Q(**{f"published_at__{before}": at})
-                    | Q(published_at=at, **{f"content_object_id__{upto}": pk})
-                )
-            match = Q()
-            for other in tags:
-                if other != driver:
-                    match &= Exists(
-                        TaggedArticle.objects.filter(
-                            content_object=OuterRef("content_object"), tag=other
-                        )
+                    Q(**{f"published_at__{upto}": at})
+                    & (
+                        Q(**{f"published_at__{before}": at})
+                        | Q(published_at=at, **{f"content_object_id__{upto}": pk})
                     )
+                )
+            # One look-up per story read and other tag, in the (story, tag) index, the rarest
+            # tag first: as subqueries, which PostgreSQL cannot turn into a join that would
+            # read all of the other tags' links.
+            match = Q()
+            others = sorted(
+                (other for other in tags if other != driver),
+                key=lambda tag: getattr(tag, story_count_field(language)),
+            )
+            for number, other in enumerate(others):
+                name = f"carries_{number}"
+                links = links.alias(
+                    **{
+                        name: Subquery(
+                            TaggedArticle.objects.filter(
+                                content_object=OuterRef("content_object"), tag=other
+                            ).values("tag")[:1]
+                        )
+                    }
+                )
+                match &= Q(**{f"{name}__isnull": False})
             if cursor is not None:
                 # The cursor may be where the page before stopped reading, not a match.
                 match |= Q(published_at=cursor.published_at, content_object_id=cursor.pk)
