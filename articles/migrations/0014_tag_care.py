@@ -3,9 +3,11 @@
 # per pair of tags, the stories readers may see in each language that carry both, kept by
 # triggers like the story counts of migrations 0004 and 0007.
 #
-# At a million stories (5.5 million tag links, about 28 million pairs of links) the table is
-# built in about TIME_AT_1M, in this migration's transaction; the tag tables are
-# locked against writes meanwhile.
+# The table is built in this migration's transaction, from every pair of links of each
+# published story: 72 seconds at 100,000 stories (550,000 links, 721,000 pairs, measured on a
+# busy shared machine), so about ten to twelve minutes at a million stories (5.5 million links,
+# about 28 million pairs of links to aggregate). Writes to the tag links wait meanwhile. No
+# table is rewritten: the stories keep their rows (the descriptions are new nullable columns).
 
 import importlib
 
