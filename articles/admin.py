@@ -1315,6 +1315,37 @@ class TagNameFilter(PerLanguageFilter):
         return queryset
 
 
+class ToTranslateFilter(admin.SimpleListFilter):
+    """Tags not named yet in a language (or in any): readers there see another language's
+    name, marked as such (Tag.name_lang)."""
+
+    title = _("to translate")
+    parameter_name = "to_translate"
+    ANY = "any"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.ANY, _("In a language or more")),
+            *[(code, LANGUAGE_NAMES[code]) for code in language_codes()],
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == self.ANY:
+            languages = language_codes()
+        elif value in language_codes():
+            languages = [value]
+        else:
+            raise IncorrectLookupParameters(f"Unknown language: {value!r}")
+        missing = Q()
+        for code in languages:
+            name = build_localized_fieldname("name", code)
+            missing |= Q(**{f"{name}__isnull": True}) | Q(**{name: ""})
+        return queryset.filter(missing)
+
+
 def per_language(*fields):
     return [build_localized_fieldname(field, code) for field in fields for code in language_codes()]
 
@@ -1332,14 +1363,19 @@ class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
     fieldsets = [
         (
             LANGUAGE_NAMES[code],
-            {"fields": [build_localized_fieldname(f, code) for f in ("name", "slug")]},
+            {
+                "fields": [
+                    build_localized_fieldname(f, code) for f in ("name", "slug", "description")
+                ]
+            },
         )
         for code in language_codes()
     ]
     prepopulated_fields = {"slug": ["name"]}
-    list_display = per_language("name", "slug")
+    list_display = [*per_language("name", "slug"), "to_translate"]
     list_filter = [
-        TagNameFilter.into(code) for code in language_codes() if code != settings.LANGUAGE_CODE
+        ToTranslateFilter,
+        *[TagNameFilter.into(code) for code in language_codes() if code != settings.LANGUAGE_CODE],
     ]
     actions = ["merge"]
     # Declared for the story's tag picker; get_search_results() searches by word instead.
@@ -1360,10 +1396,16 @@ class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
             return []  # a journalist: the page is read-only for them anyway
         return [
             build_localized_fieldname(field, code)
-            for field in ("name", "slug")
+            for field in ("name", "slug", "description")
             for code in language_codes()
             if code not in languages
         ]
+
+    @admin.display(description=_("to translate"))
+    def to_translate(self, tag):
+        """The languages the tag has no name in: readers there see another one's."""
+        missing = tag.untranslated_languages()
+        return ", ".join(str(LANGUAGE_NAMES[code]) for code in missing) if missing else "—"
 
     def get_prepopulated_fields(self, request, obj=None):
         readonly = set(self.get_readonly_fields(request, obj))

@@ -43,7 +43,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSW
 from django.db import connection, transaction
 
 from articles import cache as page_cache
-from articles.models import SLUG_MAX_LENGTH, Article, LanguageState, Tag, ascii_slug
+from articles.models import SLUG_MAX_LENGTH, Article, LanguageState, Tag, TagPair, ascii_slug
 
 # Fixed, so that a run next year writes the same rows as one today.
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -352,6 +352,9 @@ def generate_corpus(articles, tags=None, seed=0, *, dry_run=False, log=None):
             counts = _Writer(cursor, articles, tags, seed, say).write()
         # Tags outside the corpus that corpus stories were given by hand lost links.
         Tag.objects.filter(pk__in=other_tags).refresh_story_counts()
+        # The triggers keeping the pairs of tags were off too.
+        say("counting the pairs of tags")
+        TagPair.objects.rebuild()
         _forget_pages(previous, other_tags)
         say("committing")
     say("vacuuming and analyzing")
@@ -582,7 +585,10 @@ def _analyze():
     all-visible (index-only scans need it), so that a benchmark does not depend
     on when autovacuum gets there. It cannot run inside a transaction (a test's).
     """
-    tables = "articles_article, articles_tag, articles_taggedarticle, articles_article_authors"
+    tables = (
+        "articles_article, articles_tag, articles_taggedarticle, articles_article_authors, "
+        "articles_tagpair"
+    )
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
             cursor.execute(f"ANALYZE {tables}")

@@ -118,10 +118,10 @@ class TagFeed(StoryFeed):
         return absolute_url(self.request, Tag.combination_url(tags, self.operator))
 
     def items(self, tags):
-        keys, readable = TaggedArticle.objects.story_keys(tags, self.operator, limit=FEED_ITEMS)
-        if len(readable[translation.get_language()]) < len(tags):
+        found = TaggedArticle.objects.story_keys(tags, self.operator, limit=FEED_ITEMS)
+        if len(found.readable[translation.get_language()]) < len(tags):
             raise Http404("No such tag.")
-        ids = [pk for _published_at, pk in keys]
+        ids = [pk for _published_at, pk in found.keys]
         stories = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
         cache.depends_on(
             self.request,

@@ -1,6 +1,7 @@
 import functools
 import re
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,16 +9,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from django.utils.html import strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.text import format_lazy, get_text_list, slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django_prose_editor.fields import ProseEditorField
 from modeltranslation.utils import build_localized_fieldname
 from taggit.managers import TaggableManager
@@ -407,6 +409,17 @@ class Tag(TagBase):
         blank=True,
         help_text=_("The tag’s web address. Left empty, it is made from the name."),
     )
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        # Rows written without it (the benchmark's COPY) have none.
+        db_default="",
+        help_text=_(
+            "A sentence or two at the top of the tag’s page telling readers what the topic "
+            "covers: “Our coverage of the war in Ukraine since 2022.” Left empty in a "
+            "language, the page shows none there."
+        ),
+    )
 
     objects = TagQuerySet.as_manager()
 
@@ -414,8 +427,20 @@ class Tag(TagBase):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         constraints = unique_per_language("tag", "name", "slug")
-        # The admin's tag search (see TagQuerySet.search) is answered by this index.
-        indexes = [GinIndex(tag_search_vector(), name="tag_search_idx")]
+        indexes = [
+            # The admin's tag search (see TagQuerySet.search) is answered by this index.
+            GinIndex(tag_search_vector(), name="tag_search_idx"),
+            # The tag index (TagQuerySet.in_use): a page is one read of this index in slug
+            # order, at any depth, the tags of no readable story left out of it.
+            *[
+                models.Index(
+                    fields=[build_localized_fieldname("slug", code)],
+                    condition=Q(**{f"{story_count_field(code)}__gt": 0}),
+                    name=f"tag_in_use_{code}_idx",
+                )
+                for code in language_codes()
+            ],
+        ]
 
     def __str__(self):
         return self.name or ""
@@ -528,6 +553,25 @@ class Tag(TagBase):
         return get_text_list([tag.name for tag in tags], str(word))
 
     @staticmethod
+    def combination_html(tags, operator, joined_by=None):
+        """combination_name() as HTML, a name borrowed from another language marked with its
+        ``lang`` (see ``name_lang``); joined as django.utils.text.get_text_list() joins, or
+        by ``joined_by`` ("Climat + Énergie")."""
+        names = [
+            format_html('<span lang="{}">{}</span>', tag.name_lang(), tag.name)
+            if tag.name_lang()
+            else format_html("{}", tag.name)
+            for tag in tags
+        ]
+        if len(names) == 1:
+            return names[0]
+        if joined_by is not None:
+            return format_html_join(f" {joined_by} ", "{}", ((name,) for name in names))
+        word = _("and") if operator == TAGS_ALL else _("or")
+        first = format_html_join(pgettext("list", ", "), "{}", ((name,) for name in names[:-1]))
+        return format_html("{} {} {}", first, word, names[-1])
+
+    @staticmethod
     def combination_url(tags, operator, language=None):
         """The page of stories with all (``+``) or any (``,``) of ``tags``."""
         with translation.override(language or translation.get_language()):
@@ -555,6 +599,45 @@ class Tag(TagBase):
             if value := getattr(self, build_localized_fieldname("name", code)):
                 return value
         return ""
+
+    def name_language(self, language=None):
+        """The language of the name readers of ``language`` (default: the active one) see.
+
+        Their own, or, for a tag not named in it yet, the language of the name shown
+        instead (``name`` falls back in the order of LANGUAGES, see translation.py).
+        """
+        language = language or translation.get_language()
+        if getattr(self, build_localized_fieldname("name", language), None):
+            return language
+        for code in language_codes():
+            if getattr(self, build_localized_fieldname("name", code), None):
+                return code
+        return language
+
+    def name_lang(self):
+        """The ``lang`` attribute a tag's name needs on a page in the active language:
+        the other language's code when the tag has no name in this one, else ""."""
+        language = translation.get_language()
+        code = self.name_language(language)
+        return "" if code == language else code
+
+    def untranslated_languages(self):
+        """The languages the tag has no name in yet (the admin's "to translate")."""
+        return [
+            code
+            for code in language_codes()
+            if not getattr(self, build_localized_fieldname("name", code), None)
+        ]
+
+    def description_in(self, language=None):
+        """The description in ``language`` only: never another language's."""
+        language = language or translation.get_language()
+        return getattr(self, build_localized_fieldname("description", language), None) or ""
+
+    def frequent_companions(self, language=None, limit=None):
+        """The tags most often carried with this one by stories readable in ``language``,
+        each with ``story_count``: the stories readable now that carry both (TagPair)."""
+        return TagPair.objects.companions(self, language or translation.get_language(), limit)
 
     def url_for(self, language):
         with translation.override(language):
@@ -596,6 +679,134 @@ class TagSlug(models.Model):
         return f"{self.slug} ({self.language})"
 
 
+class TagPairQuerySet(models.QuerySet):
+    def companions(self, tag, language, limit=None):
+        """The tags most often carried with ``tag`` by stories readable in ``language``, the
+        most frequent first, each with ``story_count``: the stories readable now with both.
+
+        One read of the pairs' index for the language (TagPair.Meta). The maintained
+        counts include stories scheduled for later: those are counted per pair for the
+        rows read (a few stories at most) and taken off, so a pair of embargoed stories
+        only is never offered.
+        """
+        limit = limit or settings.TAG_COMPANIONS
+        field = story_count_field(language)
+        scheduled = Article.objects.scheduled().in_language(language)
+        both = (
+            scheduled.filter(
+                Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag)),
+                Exists(
+                    TaggedArticle.objects.filter(
+                        content_object=OuterRef("pk"), tag=OuterRef(OuterRef("other"))
+                    )
+                ),
+            )
+            .order_by()
+            .annotate(n=models.Func(models.F("pk"), function="COUNT"))
+            .values("n")
+        )
+        # Twice as many as shown: scheduled stories may lower a few counts.
+        rows = (
+            self.filter(tag=tag, **{f"{field}__gt": 0})
+            .select_related("other")
+            .annotate(scheduled=Subquery(both, output_field=models.IntegerField()))
+            .order_by(f"-{field}", "other")[: 2 * limit]
+        )
+        companions = []
+        for pair in rows:
+            pair.other.story_count = getattr(pair, field) - (pair.scheduled or 0)
+            if pair.other.story_count > 0:
+                companions.append(pair.other)
+        companions.sort(key=lambda other: -other.story_count)
+        return companions[:limit]
+
+    def all_met(self, tags, language):
+        """Whether stories readable in ``language`` (or scheduled in it) carry each pair of
+        ``tags``: a condition PostgreSQL evaluates once, before reading anything else."""
+        field = story_count_field(language)
+        condition = Q()
+        for index, tag in enumerate(tags):
+            for other in tags[index + 1 :]:
+                condition &= Exists(self.filter(tag=tag, other=other, **{f"{field}__gt": 0}))
+        return condition
+
+    def rebuild(self):
+        """Count every pair again from the stories' tags (after a load bypassing the
+        triggers, such as the benchmark's corpus): the database function of migration 0014."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute("SELECT articles_tagpair_rebuild()")
+
+
+class TagPair(models.Model):
+    """Two tags carried by the same stories, and how many such stories readers may see in
+    each language: what a tag page offers to narrow it down with ("Climat + Énergie").
+
+    Kept by database triggers on every write of stories and of their tags (migration
+    0014); the pair is stored both ways round, so that a tag's most frequent companions
+    are one read of an index. Rows at zero in every language are deleted.
+    """
+
+    pk = models.CompositePrimaryKey("tag", "other")
+    # No foreign key constraint: the triggers delete a tag's pairs with its links, before
+    # the tag itself goes.
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the primary key's index starts with it
+        related_name="pairs",
+        verbose_name=_("tag"),
+    )
+    other = models.ForeignKey(
+        Tag,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("other tag"),
+    )
+
+    objects = TagPairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tag pair")
+        verbose_name_plural = _("tag pairs")
+        indexes = [
+            # A tag's most frequent companions in a language: one read, in order.
+            *[
+                models.Index(
+                    fields=["tag", f"-{story_count_field(code)}", "other"],
+                    condition=Q(**{f"{story_count_field(code)}__gt": 0}),
+                    name=f"tag_pair_top_{code}_idx",
+                )
+                for code in language_codes()
+            ],
+            # The rows the triggers have just brought to zero, which they then delete.
+            models.Index(
+                fields=["tag", "other"],
+                condition=Q(**{story_count_field(code): 0 for code in language_codes()}),
+                name="tag_pair_zero_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tag} + {self.other}"
+
+
+for _code in language_codes():
+    TagPair.add_to_class(
+        story_count_field(_code),
+        # Not "positive": the triggers add signed changes in one INSERT ... ON CONFLICT, and
+        # the row proposed for insertion is checked before the conflict is found.
+        models.IntegerField(
+            format_lazy("{} ({})", _("published stories"), _code),
+            default=0,
+            editable=False,
+            help_text=_("Kept up to date by the database when stories change."),
+        ),
+    )
+
+
 class TaggedArticleQuerySet(models.QuerySet):
     def readable(self, language=None, now=None):
         """Links to stories a reader of ``language`` may see.
@@ -624,7 +835,7 @@ class TaggedArticleQuerySet(models.QuerySet):
         return dict(rows)
 
     def story_keys(self, tags, operator, *, cursor=None, backwards=False, limit, language=None):
-        """(keys, readable): the newest readable stories with ``tags``, and the tags that have one.
+        """The newest readable stories with ``tags``, and the tags that have one (TaggedStories).
 
         ``keys`` are (published_at, story id), newest first (oldest first
         ``backwards``); ``readable`` maps each language to the ids of ``tags``
@@ -633,28 +844,59 @@ class TaggedArticleQuerySet(models.QuerySet):
         come from one statement: each tag's newest readable link in each language
         (where its count is not 0) is read beside the page, one index entry each.
 
-        With ``+`` the rarest tag is read in index order and each story is checked
-        for the other tags; with ``,`` each tag is read in index order and the
-        results merged. The rows read depend on the page size, not on the number
-        of stories, except that ``+`` reads on until it has a page of stories with
-        every tag (all of the rarest tag's links for tags that never meet), and an
-        English page skips the tag's French-only stories as it reads.
+        With ``,`` each tag is read in index order and the results merged. With
+        ``+`` the rarest tag (the driver) is read in index order and each story is
+        checked for the other tags, at most ``TAG_COMBINATION_READ`` of its stories
+        from the cursor on: tags that rarely meet would otherwise have all of the
+        rarest tag's links read. ``searched`` is then the last story read (the
+        cursor of a page that looks further), None when the read reached the end.
+        Tags of which some pair has no story in common (TagPair) read nothing.
+        The rows read depend on the page size and that limit, not on the number
+        of stories.
         """
         language = language or translation.get_language()
         readable = self.readable(language)
-        if operator == TAGS_ALL:
+        searched = driver = None
+        if operator == TAGS_ALL and len(tags) > 1:
             driver = min(tags, key=lambda tag: getattr(tag, story_count_field(language)))
-            links = readable.filter(tag=driver)
-            for other in tags:
-                if other != driver:
-                    links = links.filter(
-                        Exists(
+            met = TagPair.objects.all_met(tags, language)
+            searched = self._reach(driver, met, cursor, backwards)
+            links = readable.filter(tag=driver).filter(met)
+            if searched is not None:
+                at, pk = searched
+                before, upto = ("lt", "lte") if backwards else ("gt", "gte")
+                # As seek_stories() spells it: the first condition bounds the index read.
+                links = links.filter(
+                    Q(**{f"published_at__{upto}": at})
+                    & (
+                        Q(**{f"published_at__{before}": at})
+                        | Q(published_at=at, **{f"content_object_id__{upto}": pk})
+                    )
+                )
+            # One look-up per story read and other tag, in the (story, tag) index, the rarest
+            # tag first: as subqueries, which PostgreSQL cannot turn into a join that would
+            # read all of the other tags' links.
+            match = Q()
+            others = sorted(
+                (other for other in tags if other != driver),
+                key=lambda tag: getattr(tag, story_count_field(language)),
+            )
+            for number, other in enumerate(others):
+                name = f"carries_{number}"
+                links = links.alias(
+                    **{
+                        name: Subquery(
                             TaggedArticle.objects.filter(
                                 content_object=OuterRef("content_object"), tag=other
-                            )
+                            ).values("tag")[:1]
                         )
-                    )
-            parts = [links]
+                    }
+                )
+                match &= Q(**{f"{name}__isnull": False})
+            if cursor is not None:
+                # The cursor may be where the page before stopped reading, not a match.
+                match |= Q(published_at=cursor.published_at, content_object_id=cursor.pk)
+            parts = [links.filter(match)]
         else:
             parts = [readable.filter(tag=tag) for tag in tags]
         columns = ("published_at", "content_object_id", "probe", "probe_language")
@@ -688,7 +930,29 @@ class TaggedArticleQuerySet(models.QuerySet):
         for _at, _pk, probe, code in rows:
             if probe:
                 found[code].add(probe)
-        return keys[:limit], found
+        return TaggedStories(keys[:limit], found, searched, driver)
+
+    def _reach(self, driver, met, cursor, backwards):
+        """The key of the last of ``driver``'s stories a page of several tags reads (see
+        story_keys), None when fewer remain or when the tags never ``met``: read from the
+        tag's index alone."""
+        reach = settings.TAG_COMBINATION_READ
+        links = seek_stories(
+            self.filter(met, tag=driver, published_at__lte=timezone.now()),
+            cursor,
+            backwards,
+            pk="content_object_id",
+        ).values_list("published_at", "content_object_id")
+        return next(iter(links[reach - 1 : reach]), None)
+
+
+class TaggedStories(NamedTuple):
+    """What TaggedArticleQuerySet.story_keys() found for a page of tags."""
+
+    keys: list
+    readable: dict
+    searched: tuple | None = None  # (published_at, story id) where the read stopped
+    driver: "Tag | None" = None  # the tag read, for a page of all of several tags
 
 
 class TaggedArticle(TaggedItemBase):

@@ -107,6 +107,7 @@ class KeysetPage:
         rows = list(rows)
         # The row the cursor names, on the neighbouring page.
         self.cursor_row = None
+        self.cursor, self.backwards = cursor, backwards
         if cursor is not None:
             if not rows or key(rows[0]) != cursor:
                 raise StaleCursor(cursor)
@@ -126,6 +127,22 @@ class KeysetPage:
         self.has_previous = more if backwards else cursor is not None
         self.next_cursor = key(rows[-1]) if self.has_next and rows else None
         self.previous_cursor = key(rows[0]) if self.has_previous and rows else None
+
+    def may_go_on(self, stopped_at):
+        """The rows were read up to ``stopped_at`` only (a bounded read): where the page
+        would end the list, it leads on from there instead. Whether it then does so."""
+        if not self.backwards:
+            if self.has_next:
+                return False
+            self.has_next, self.next_cursor = True, stopped_at
+            return True
+        if not self.is_first:
+            return False
+        self.is_first = False
+        self.has_previous, self.previous_cursor = True, stopped_at
+        if not self.object_list and self.cursor is not None:
+            self.has_next, self.next_cursor = True, self.cursor
+        return True
 
     def __iter__(self):
         return iter(self.object_list)

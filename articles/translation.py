@@ -1,3 +1,4 @@
+from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
 from articles.models import Article, Tag
@@ -13,7 +14,10 @@ class ArticleTranslationOptions(TranslationOptions):
 
 @register(Tag)
 class TagTranslationOptions(TranslationOptions):
-    fields = ("name", "slug")
-    # A tag without an English name shows its French one on English pages.
+    fields = ("name", "slug", "description")
+    # A tag not named in a language yet shows its name in another one (the first of
+    # LANGUAGES that has one), marked with that language (Tag.name_lang). Its description
+    # is read per language (Tag.description_in): none is shown in another language.
+    fallback_languages = {"default": tuple(code for code, _name in settings.LANGUAGES)}
     empty_values = {"name": None, "slug": None}
     required_languages = {"fr": ("name",)}

@@ -363,7 +363,7 @@ def tags_named(expression):
 def redirect_to_readable(canonical, tags, operator):
     """A permanent redirect to ``canonical``, once every tag is known to be readable here:
     checked before redirecting, which would give an embargoed tag's slug away."""
-    _keys, readable = TaggedArticle.objects.story_keys(tags, operator, limit=1)
+    readable = TaggedArticle.objects.story_keys(tags, operator, limit=1).readable
     if len(readable[translation.get_language()]) < len(tags):
         raise Http404("No such tag.")
     return redirect(canonical, permanent=True)
@@ -383,31 +383,57 @@ class TagDetailView(KeysetListView):
         return super().get(request, *args, **kwargs)
 
     def get_page(self, cursor, backwards, size):
-        keys, readable = TaggedArticle.objects.story_keys(
+        language = translation.get_language()
+        found = TaggedArticle.objects.story_keys(
             self.tags, self.operator, cursor=cursor, backwards=backwards, limit=rows_to_read(size)
         )
-        if len(readable[translation.get_language()]) < len(self.tags):
+        if len(found.readable[language]) < len(self.tags):
             raise Http404("No such tag.")
         self.readable_languages = [
-            code for code in language_codes() if len(readable[code]) == len(self.tags)
+            code for code in language_codes() if len(found.readable[code]) == len(self.tags)
         ]
         page = KeysetPage(
-            keys, size=size, cursor=cursor, backwards=backwards, key=lambda k: StoryCursor(*k)
+            found.keys, size=size, cursor=cursor, backwards=backwards, key=lambda k: StoryCursor(*k)
         )
+        # Where the read stopped before a page was full: the page says so and goes on there.
+        self.stopped_at = None
+        if found.searched is not None and page.may_go_on(StoryCursor(*found.searched)):
+            self.stopped_at = found.driver
         ids = [pk for _published_at, pk in page.object_list]
         page.object_list = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        self.companions = []
+        if len(self.tags) == 1:
+            self.companions = self.tags[0].frequent_companions(language)
         cache.depends_on(
             self.request,
             *[cache.tagged_key(tag.pk) for tag in self.tags],
             *[cache.tag_key(tag.pk) for tag in self.tags],
+            # The narrowing links' names; their counts change with the stories of this tag.
+            *[cache.tag_key(other.pk) for other in self.companions],
             *cache.story_card_keys(page),
         )
         return page
 
     def get_context_data(self, **kwargs):
+        single = self.tags[0] if len(self.tags) == 1 else None
         return super().get_context_data(
             tags=self.tags,
             title=Tag.combination_name(self.tags, self.operator),
+            heading=Tag.combination_html(self.tags, self.operator),
+            description=single.description_in() if single else "",
+            companions=[
+                {
+                    "tag": other,
+                    "url": Tag.combination_url([single, other], TAGS_ALL),
+                    "label": Tag.combination_html([single, other], TAGS_ALL, joined_by="+"),
+                }
+                for other in self.companions
+            ],
+            stopped_at=self.stopped_at,
+            read_limit=settings.TAG_COMBINATION_READ,
+            stopped_at_name=(
+                Tag.combination_html([self.stopped_at], TAGS_ALL) if self.stopped_at else ""
+            ),
             # The page's own spelling, for its feeds' addresses.
             feed_slugs=self.operator.join(tag.slug for tag in self.tags),
             match_all=self.operator == TAGS_ALL,

@@ -17,14 +17,17 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
+from modeltranslation.utils import build_localized_fieldname
 
 from articles import search, sitemaps
 from articles.feeds import tag_feed_url
-from articles.models import Article, Tag, TaggedArticle, story_count_field
+from articles.models import Article, Tag, TaggedArticle, TagPair, story_count_field
 from articles.pagination import StoryCursor
+from articles.views import TagListView
 from bench import naive
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -35,6 +38,10 @@ _SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
 RARE_SAMPLE = 5000
 # The page depth of the deep tag page, in pages skipped.
 DEEP_PAGES = 500
+# The depth of the deep tag index, in pages skipped.
+DEEP_TAG_INDEX_PAGES = 20
+# Stories the rare pair of tags shares, about.
+RARE_PAIR_STORIES = 20
 
 
 def bench_settings():
@@ -129,16 +136,24 @@ def choose_pages(language="fr"):
     ):
         query = "?" + urlencode(parameters)
         pages.append(Page(key, name, search_page + query, naive_url("search", language) + query))
-    for key, operator, name in (("tags-all", "+", "a+b"), ("tags-any", ",", "a,b")):
-        slugs = operator.join(tag_slug(t, language) for t in top)
+    combinations = [
+        ("tags-all", "+", "tags a+b", top),
+        ("tags-any", ",", "tags a,b", top),
+        ("tags-rare-pair", "+", "tags a+b (rare pair)", rare_pair(language) or top),
+        ("tags-five", "+", "five tags a+b+c+d+e", biggest_tags(language, 5)),
+    ]
+    for key, operator, name, tags in combinations:
+        slugs = operator.join(tag_slug(t, language) for t in tags)
         pages.append(
             Page(
                 key,
-                f"tags {name}",
-                Tag.combination_url(top, operator, language),
+                name,
+                Tag.combination_url(tags, operator, language),
                 naive_url("tag-detail", language, slugs=slugs),
             )
         )
+    url, naive, depth, note = deep_tag_index(language)
+    pages.append(Page("tag-index-deep", f"tag index, {depth} pages deep", url, naive, note))
     return pages + sitemap_pages()
 
 
@@ -221,6 +236,56 @@ def search_words(language, story):
         )
         rare = cursor.fetchone()
     return (common[0] if common else words[0]), (rare[0] if rare else words[-1])
+
+
+def biggest_tags(language, count):
+    """The ``count`` tags with the most stories in ``language`` (those that have one)."""
+    field = story_count_field(language)
+    return list(Tag.objects.filter(**{f"{field}__gt": 0}).order_by(f"-{field}", "pk")[:count])
+
+
+def rare_pair(language, among=200):
+    """Two big tags that share few stories (about RARE_PAIR_STORIES): the a+b page that
+    reads furthest without a bound, the rarer tag's stories hardly ever carrying the other.
+
+    Among the pairs of the ``among`` biggest tags, the one sharing closest to that many
+    stories, the biggest rarer tag first; None when no two tags share a story.
+    """
+    field = story_count_field(language)
+    tags = {tag.pk: tag for tag in biggest_tags(language, among)}
+    pairs = TagPair.objects.filter(
+        tag__in=tags, other__in=tags, tag__lt=F("other"), **{f"{field}__gt": 0}
+    ).values_list("tag", "other", field)
+
+    def rank(pair):
+        tag, other, shared = pair
+        rarer = min(getattr(tags[tag], field), getattr(tags[other], field))
+        return (abs(shared - RARE_PAIR_STORIES), -rarer, tag, other)
+
+    best = min(pairs, key=rank, default=None)
+    return [tags[best[0]], tags[best[1]]] if best else None
+
+
+def deep_tag_index(language, depth=DEEP_TAG_INDEX_PAGES):
+    """(url, naive url, pages skipped, note) of the tag index ``depth`` pages after the first
+    (its last full page when it has fewer), like deep_tag_page()."""
+    per_page = TagListView.paginate_by
+    slug = build_localized_fieldname("slug", language)
+    tags = Tag.objects.in_use(language).values_list(slug, flat=True)
+    note = ""
+    row = nth(tags, depth * per_page - 1) if depth else None
+    if row is None and depth:
+        count = tags.count()
+        depth = max(0, count // per_page - 1)
+        note = f"the index has {math.ceil(count / per_page)} pages: its last full one"
+        row = nth(tags, depth * per_page - 1) if depth else None
+    with translation.override(language):
+        url = reverse("articles:tag-list")
+    naive = naive_url("tag-list", language)
+    if row is not None:
+        url += "?after=" + quote(row)
+        naive += f"?page={depth + 1}"
+    return url, naive, depth, note
 
 
 def tag_slug(tag, language):
@@ -341,9 +406,11 @@ _CARD_TITLE = re.compile(
 )
 _MARKUP = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h1>(.*?)</h1>", re.S)
+# A tag's name may carry the lang of another language (a tag not named in the page's yet).
 _TAG_ENTRY = re.compile(
-    r'<li><a href="[^"]*">([^<]*)</a>\s*<span class="count">([^<]*)</span></li>'
+    r'<li><a href="[^"]*"[^>]*>([^<]*)</a>\s*<span class="count">([^<]*)</span></li>'
 )
+_MARKUP = re.compile(r"<[^>]+>")
 
 
 _FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
@@ -371,7 +438,7 @@ def listed(html):
             "tags": [],
         }
     return {
-        "heading": [unescape(h) for h in _HEADING.findall(html)],
+        "heading": [unescape(_MARKUP.sub("", h)) for h in _HEADING.findall(html)],
         # Search results mark the words found in their titles.
         "stories": [unescape(_MARKUP.sub("", t)) for t in _CARD_TITLE.findall(html)],
         "tags": [(unescape(name), unescape(count)) for name, count in _TAG_ENTRY.findall(html)],

@@ -124,12 +124,32 @@ def tag_detail(request, slugs):
         for tag in tags:
             stories = stories.filter(tags=tag)
     page = paginate(request, stories.order_by("-published_at", "-pk"))
+    companions = []
+    if len(tags) == 1:
+        # The tags of the tag's stories, counted: every link of every one of its stories.
+        language = translation.get_language()
+        companions = (
+            Tag.objects.filter(
+                **{"tagged_articles__content_object__in": published_stories().filter(tags=tags[0])}
+            )
+            .exclude(pk=tags[0].pk)
+            .annotate(story_count=Count("tagged_articles"))
+            .order_by("-story_count", "pk")[: settings.TAG_COMPANIONS]
+        )
+        companions = [
+            {"tag": other, "url": Tag.combination_url([tags[0], other], TAGS_ALL, language)}
+            for other in companions
+        ]
     return render(
         request,
         "bench/tag_detail.html",
         {
             "page_obj": page,
             "tags": tags,
+            "description": getattr(tags[0], f"description_{translation.get_language()}")
+            if len(tags) == 1
+            else "",
+            "companions": companions,
             "title": Tag.combination_name(tags, operator),
             "match_all": operator == TAGS_ALL,
             "alternates": alternates(

@@ -279,6 +279,11 @@ if not DEBUG:
 LOGIN_URL = "admin:login"
 
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
+# A page of stories with all of several tags reads at most this many stories of the rarest
+# one, then says how far it looked and offers to look further (TaggedArticle.story_keys).
+TAG_COMBINATION_READ = int(os.environ.get("TAG_COMBINATION_READ", "1000"))
+# How many "narrow down" links a tag page offers (Tag.frequent_companions).
+TAG_COMPANIONS = 8
 # Feeds carry each story's standfirst; true: its whole text (articles/feeds.py).
 FEEDS_FULL_TEXT = env_bool("DJANGO_FEEDS_FULL_TEXT", False)
 # The newsroom's account on X/Twitter ("@newsroom"), named in its pages' cards; empty: none.

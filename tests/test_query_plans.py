@@ -13,12 +13,13 @@ from django.urls import reverse
 
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag
+from articles.views import TagListView
 from tests.factories import ArticleFactory, TagFactory
 from tests.test_views import deep_page, url_in
 
 pytestmark = pytest.mark.django_db
 
-BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag"]
+BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag", "articles_tagpair"]
 
 
 def plans_of(client, url, switched_off=("enable_seqscan",)):
@@ -68,6 +69,10 @@ def public_pages(client, tags):
             f"tag {language}": with_tag,
             f"tag {language}, page 3": deep_page(client, with_tag, 2),
             f"all of two tags {language}": Tag.combination_url(tags[:2], "+", language),
+            f"all of two tags {language}, page 2": deep_page(
+                client, Tag.combination_url(tags[:2], "+", language), 1
+            ),
+            f"all of four tags {language}": Tag.combination_url(tags, "+", language),
             f"any of two tags {language}": Tag.combination_url(tags[:2], ",", language),
             f"any of two tags {language}, page 2": deep_page(
                 client, Tag.combination_url(tags[:2], ",", language), 1
@@ -106,13 +111,16 @@ def test_no_public_page_scans_a_whole_table(client, corpus):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("page", ["home", "tag", "all of two tags", "feed", "tag feed"])
+@pytest.mark.parametrize(
+    "page", ["home", "tag", "all of two tags", "all of four tags", "feed", "tag feed"]
+)
 def test_one_page_of_stories_is_read_in_index_order(client, corpus, language, page):
     """With sorting switched off too, each page's LIMIT query must still find an ordered index."""
     url = {
         "home": url_in(language, "articles:article-list"),
         "tag": corpus[0].url_for(language),
         "all of two tags": Tag.combination_url(corpus[:2], "+", language),
+        "all of four tags": Tag.combination_url(corpus, "+", language),
         "feed": url_in(language, "articles:feed"),
         "tag feed": tag_feed_url(corpus[:1], "+", language=language),
     }[page]
@@ -131,6 +139,84 @@ def test_a_sitemap_is_read_in_index_order(client, corpus, page):
     assert limited
     for sql, plan in limited:
         assert "Sort" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_deep_page_of_the_tag_index_is_one_read_of_the_tags_in_use(
+    client, corpus, monkeypatch, language
+):
+    monkeypatch.setattr(TagListView, "paginate_by", 1)
+    url = deep_page(client, url_in(language, "articles:tag-list"), 2)
+    plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_sort"))
+    pages = [(sql, plan) for sql, plan in plans if sql.startswith('SELECT "articles_tag"."id"')]
+    assert len(pages) == 1
+    ((sql, plan),) = pages
+    assert f"tag_in_use_{language}_idx" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_tags_companions_are_one_read_of_the_pairs_index(client, corpus, language):
+    """The narrowing links: the pairs of the tag in the language's index order, no sort."""
+    plans = plans_of(
+        client, corpus[0].url_for(language), switched_off=("enable_seqscan", "enable_sort")
+    )
+    pairs = [(sql, plan) for sql, plan in plans if 'FROM "articles_tagpair"' in sql]
+    assert len(pairs) == 1
+    ((sql, plan),) = pairs
+    assert f"tag_pair_top_{language}_idx" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_where_a_page_of_several_tags_stops_reading_comes_from_the_links_index_alone(
+    client, corpus, settings, language
+):
+    settings.TAG_COMBINATION_READ = 2
+    url = Tag.combination_url(corpus[:2], "+", language)
+    plans = plans_of(client, url, switched_off=("enable_seqscan", "enable_bitmapscan"))
+    reach = [(sql, plan) for sql, plan in plans if " OFFSET " in sql]
+    assert len(reach) == 1
+    ((sql, plan),) = reach
+    assert "Index Only Scan using tagged_article_published_idx" in plan, plan
+
+
+def test_a_page_of_tags_that_seldom_meet_reads_at_most_the_read_limit(client, settings):
+    """Two tags sharing one story in sixty of the rarer one's: each query reads at most
+    TAG_COMBINATION_READ of its links (EXPLAIN ANALYZE's rows), not all sixty."""
+    settings.TAG_COMBINATION_READ = 10
+    rare, common = TagFactory(), TagFactory()
+    for number in range(60):
+        ArticleFactory(tags=[rare, common] if number == 59 else [rare])
+    ArticleFactory.create_batch(65, tags=[common])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(Tag.combination_url([rare, common], "+"))
+    assert response.status_code == 200
+    read = []
+    # The test tables are tiny: as in plans_of(), the plans a big table gets.
+    switched_off = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+    with connection.cursor() as cursor:
+        for setting in switched_off:
+            cursor.execute(f"SET {setting} = off")
+        try:
+            for query in queries.captured_queries:
+                if "articles_taggedarticle" not in query["sql"]:
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                read.append(max(links_read(cursor.fetchone()[0][0]["Plan"]), default=0))
+        finally:
+            for setting in switched_off:
+                cursor.execute(f"RESET {setting}")
+    assert read
+    assert max(read) <= 10 + settings.ARTICLES_PER_PAGE + 2
+
+
+def links_read(plan):
+    """The rows each scan of the tag links' publication index returned, over all its loops."""
+    if plan.get("Index Name") == "tagged_article_published_idx":
+        yield plan["Actual Rows"] * plan["Actual Loops"]
+    for child in plan.get("Plans", []):
+        yield from links_read(child)
 
 
 # The admin pages a newsroom uses every day (the benchmark times them at a million stories).
