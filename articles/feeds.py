@@ -13,8 +13,11 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from articles import cache
@@ -45,10 +48,19 @@ class StoryFeed(Feed):
         return absolute_url(self.request, story.url_for(translation.get_language()))
 
     def item_description(self, story):
+        """The standfirst (or the whole text), then the story's corrections in this language."""
+        notes = [
+            (correction_label(correction), correction.text)
+            for correction in story.shown_corrections
+        ]
         if settings.FEEDS_FULL_TEXT:
-            # Sanitised with an allow-list when the story was saved.
-            return story.body
-        return story.standfirst or ""
+            # The body is sanitised with an allow-list when the story is saved.
+            return format_html(
+                "{}{}",
+                mark_safe(story.body),  # noqa: S308
+                format_html_join("", "<p><strong>{}</strong> {}</p>", notes),
+            )
+        return "\n\n".join([story.standfirst or "", *(f"{label} {text}" for label, text in notes)])
 
     def item_author_name(self, story):
         return story.byline() or None
@@ -57,6 +69,7 @@ class StoryFeed(Feed):
         return story.published_at
 
     def item_updateddate(self, story):
+        # A correction moves it too (Article.add_correction).
         return story.updated_at
 
     def item_categories(self, story):
@@ -79,7 +92,7 @@ class LatestStoriesFeed(StoryFeed):
         return absolute_url(self.request, reverse("articles:article-list"))
 
     def items(self, obj):
-        stories = list(Article.objects.readable().for_listing()[:FEED_ITEMS])
+        stories = list(Article.objects.readable().for_listing().with_corrections()[:FEED_ITEMS])
         cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(stories))
         return stories
 
@@ -122,7 +135,8 @@ class TagFeed(StoryFeed):
         if len(readable[translation.get_language()]) < len(tags):
             raise Http404("No such tag.")
         ids = [pk for _published_at, pk in keys]
-        stories = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        stories = Article.objects.filter(pk__in=ids).for_listing().with_corrections()
+        stories = list(stories) if ids else []
         cache.depends_on(
             self.request,
             *[cache.tagged_key(tag.pk) for tag in tags],
@@ -136,6 +150,12 @@ class TagAtomFeed(TagFeed):
     feed_type = Atom1Feed
     atom = True
     subtitle = TagFeed.description
+
+
+def correction_label(correction):
+    """ "Correction, 1 December 2026:", in the active language."""
+    date = date_format(timezone.localtime(correction.at), "DATE_FORMAT")
+    return _("Correction, %(date)s:") % {"date": date}
 
 
 def tag_feed_url(tags, operator, atom=False, language=None):

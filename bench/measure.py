@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -81,6 +82,9 @@ def choose_pages(language="fr"):
         tag_index = reverse("articles:tag-list")
         story_slug = story.slug
     deep_url, deep_naive_url, depth, note = deep_tag_page(tag, language, per_page)
+    tagged = most_tagged(stories)
+    with translation.override(language):
+        tagged_slug = tagged.slug
     pages = [
         Page("home", "home", home, naive_url("article-list", language)),
         Page(
@@ -88,6 +92,13 @@ def choose_pages(language="fr"):
             "story",
             story.url_for(language),
             naive_url("article-detail", language, slug=story_slug),
+        ),
+        Page(
+            "story-tags",
+            "story with many tags",
+            tagged.url_for(language),
+            naive_url("article-detail", language, slug=tagged_slug),
+            f"{tagged.tagged_items.count()} tags",
         ),
         Page("tag-index", "tag index", tag_index, naive_url("tag-list", language)),
         Page(
@@ -120,6 +131,20 @@ def choose_pages(language="fr"):
             )
         )
     return pages
+
+
+def most_tagged(stories, among=2000):
+    """The story with the most tags among the ``among`` newest of ``stories`` (the newest
+    of those): its page reads the most tags' links for its related stories."""
+    newest = stories.values("pk")[:among]
+    row = (
+        TaggedArticle.objects.filter(content_object__in=newest)
+        .values("content_object")
+        .annotate(tags=Count("pk"))
+        .order_by("-tags", "-content_object")
+        .first()
+    )
+    return Article.objects.get(pk=row["content_object"]) if row else stories.first()
 
 
 def tag_slug(tag, language):
@@ -235,10 +260,12 @@ _TAG_ENTRY = re.compile(
 
 
 _FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
+_RELATED = re.compile(r'<li class="related-story"><a href="[^"]*">(.*?)</a>', re.S)
 
 
 def listed(html):
-    """What a page lists: its heading, its story titles and its tag index entries.
+    """What a page lists: its heading, its story titles, its tag index entries and its
+    related stories.
 
     A feed lists its items' titles.
     """
@@ -247,9 +274,11 @@ def listed(html):
             "heading": ["feed"],
             "stories": [unescape(t) for t in _FEED_ITEM_TITLE.findall(html)],
             "tags": [],
+            "related": [],
         }
     return {
         "heading": [unescape(h) for h in _HEADING.findall(html)],
         "stories": [unescape(t) for t in _CARD_TITLE.findall(html)],
         "tags": [(unescape(name), unescape(count)) for name, count in _TAG_ENTRY.findall(html)],
+        "related": [unescape(t) for t in _RELATED.findall(html)],
     }
