@@ -826,6 +826,10 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     def get_changelist(self, request, **kwargs):
         return StoryChangeList
 
+    def get_inlines(self, request, obj):
+        # A story being written has nothing to correct yet.
+        return self.inlines if obj is not None else [PreviewLinkInline]
+
     def get_search_results(self, request, queryset, search_term):
         if request.GET.get("model_name") == FrontPagePin._meta.model_name:
             # The front page's story picker: published stories (scheduled ones too).
@@ -944,11 +948,15 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     def save_formset(self, request, form, formset, change):
         if formset.model is Correction:
             story = form.instance
+            # What the admin's change message reads; a correction is only ever added.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for correction_form in formset.extra_forms:
                 if correction_form.has_changed():
                     workflow.check_correction(request.user, story)
                     data = correction_form.cleaned_data
-                    story.add_correction(data["language"], data["text"], request.user)
+                    formset.new_objects.append(
+                        story.add_correction(data["language"], data["text"], request.user)
+                    )
             return
         if formset.model is PreviewLink:
             for link_form in formset.forms:

@@ -154,7 +154,8 @@ class TagAtomFeed(TagFeed):
 
 def correction_label(correction):
     """ "Correction, 1 December 2026:", in the active language."""
-    date = date_format(timezone.localtime(correction.at), "DATE_FORMAT")
+    # Day, month and year in words in both languages: "1 December 2026", "1 décembre 2026".
+    date = date_format(timezone.localtime(correction.at), "j F Y")
     return _("Correction, %(date)s:") % {"date": date}
 
 

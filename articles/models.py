@@ -774,7 +774,10 @@ class ArticleQuerySet(models.QuerySet):
         unpublished, or whose translation was taken offline, drops out by itself.
         """
         language = language or translation.get_language()
-        return self.filter(front_page_pins__front_page__language=language).order_by(
+        # The front page's id first (one row), so that the pins are read from their
+        # index in order (front_page_pin_idx), each story by its key.
+        front_page = FrontPage.objects.filter(language=language).values("pk")
+        return self.filter(front_page_pins__front_page=Subquery(front_page)).order_by(
             "front_page_pins__position", "front_page_pins__pk"
         )[:FRONT_PAGE_MAX_PINS]
 
@@ -1653,7 +1656,7 @@ class FrontPagePin(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["front_page", "story"], name="front_page_pin_unique")
         ]
-        indexes = [models.Index(fields=["front_page", "position"], name="front_page_pin_idx")]
+        indexes = [models.Index(fields=["front_page", "position", "id"], name="front_page_pin_idx")]
 
     def __str__(self):
         return f"{self.position}. {self.story}"

@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'lead story',
                 'verbose_name_plural': 'lead stories',
                 'ordering': ['position', 'pk'],
-                'indexes': [models.Index(fields=['front_page', 'position'], name='front_page_pin_idx')],
+                'indexes': [models.Index(fields=['front_page', 'position', 'id'], name='front_page_pin_idx')],
                 'constraints': [models.UniqueConstraint(fields=('front_page', 'story'), name='front_page_pin_unique')],
             },
         ),
