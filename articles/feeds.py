@@ -4,8 +4,9 @@ Django's syndication framework. A feed lists what its page lists, by the same
 rules: stories readable in the feed's language (ArticleQuerySet.readable(),
 TaggedArticle.story_keys), an embargoed tag has no feed, and another spelling of
 a tag feed's address redirects to its own. Items carry the tags as categories,
-the byline, the publication and update times, and the standfirst or, with
-``FEEDS_FULL_TEXT``, the whole text. Feeds are kept in the page cache like the
+the byline, the publication and update times (a correction moves the latter), and
+the standfirst or, with ``FEEDS_FULL_TEXT``, the whole text, followed by the story's
+corrections in the feed's language. Feeds are kept in the page cache like the
 pages they follow.
 """
 
