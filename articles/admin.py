@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -36,8 +36,12 @@ from taggit.models import Tag as TaggitTag
 from articles import revisions, search, workflow
 from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
+    FRONT_PAGE_MAX_PINS,
     TRANSLATED_FROM_SOURCE,
     Article,
+    Correction,
+    FrontPage,
+    FrontPagePin,
     LanguageState,
     PreviewLink,
     StoryEvent,
@@ -423,6 +427,59 @@ class PreviewLinkInline(admin.TabularInline):
         return workflow.can_edit_text(request.user, obj)
 
 
+class CorrectionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.extra_forms:
+            language = getattr(form, "cleaned_data", {}).get("language")
+            if not form.has_changed() or not language:
+                continue
+            # The story as this form leaves it: published and readable in that language.
+            if not self.instance.is_readable_in(language):
+                form.add_error(
+                    "language",
+                    _("Readers cannot read the story in this language: nothing to correct."),
+                )
+
+
+class CorrectionInline(admin.TabularInline):
+    """Corrections: editors append them to a published story; nobody changes or deletes one.
+
+    Saved through Article.add_correction (ArticleAdmin.save_formset): dated, signed,
+    in the story's history, and its modified time moves.
+    """
+
+    model = Correction
+    formset = CorrectionFormSet
+    fields = ["language", "text", "at", "signed_by"]
+    readonly_fields = ["at", "signed_by"]
+    extra = 0
+    can_delete = False
+    verbose_name = _("correction")
+    verbose_name_plural = _("corrections (shown at the end of the story, in its language)")
+
+    @admin.display(description=_("by"))
+    def signed_by(self, correction):
+        if correction.pk is None:
+            return _("You, when the story is saved.")
+        return person_label(correction.by) if correction.by else _("someone since removed")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return workflow.can_correct(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_correction")
+
+
 # The fields of the story form, as modeltranslation names them.
 STORY_FIELDS = [
     *[
@@ -691,7 +748,7 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["authors"]
-    inlines = [PreviewLinkInline]
+    inlines = [CorrectionInline, PreviewLinkInline]
     # The form's own tags field (articles.tag_field) saves the tags in the order given
     # (save_related); taggit's manager would save them unordered.
     exclude = ["tags"]
@@ -769,7 +826,14 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     def get_changelist(self, request, **kwargs):
         return StoryChangeList
 
+    def get_inlines(self, request, obj):
+        # A story being written has nothing to correct yet.
+        return self.inlines if obj is not None else [PreviewLinkInline]
+
     def get_search_results(self, request, queryset, search_term):
+        if request.GET.get("model_name") == FrontPagePin._meta.model_name:
+            # The front page's story picker: published stories (scheduled ones too).
+            queryset = queryset.filter(status=Article.Status.PUBLISHED)
         if not search_term.strip():
             return queryset, False
         return search.search_stories(queryset, search_term), False
@@ -882,6 +946,18 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
         )
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Correction:
+            story = form.instance
+            # What the admin's change message reads; a correction is only ever added.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for correction_form in formset.extra_forms:
+                if correction_form.has_changed():
+                    workflow.check_correction(request.user, story)
+                    data = correction_form.cleaned_data
+                    formset.new_objects.append(
+                        story.add_correction(data["language"], data["text"], request.user)
+                    )
+            return
         if formset.model is PreviewLink:
             for link_form in formset.forms:
                 if link_form.instance.pk is None:
@@ -1466,3 +1542,65 @@ class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+
+class FrontPagePinInline(admin.TabularInline):
+    model = FrontPagePin
+    fields = ["position", "story", "shown"]
+    readonly_fields = ["shown"]
+    autocomplete_fields = ["story"]
+    extra = 3
+    max_num = FRONT_PAGE_MAX_PINS
+    verbose_name = _("lead story")
+    verbose_name_plural = _("lead stories, in order (1 leads)")
+
+    @admin.display(description=_("shown to readers now"), boolean=True)
+    def shown(self, pin):
+        if pin.pk is None:
+            return None
+        return pin.story.is_readable_in(pin.front_page.language)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("story", "front_page")
+
+
+@admin.register(FrontPage)
+class FrontPageAdmin(WordedAdmin, admin.ModelAdmin):
+    """Each language's home page: the stories editors pin above the latest ones, in order."""
+
+    words = {
+        "add": _("Add front page"),
+        "change": _("Choose the lead stories"),
+        "view": _("View the lead stories"),
+        "delete_selected": _("Delete selected front pages"),
+    }
+    fields = ["language"]
+    readonly_fields = ["language"]
+    list_display = ["__str__", "lead_stories", "on_site"]
+    inlines = [FrontPagePinInline]
+
+    @admin.display(description=_("lead stories"))
+    def lead_stories(self, front_page):
+        return ", ".join(str(pin.story) for pin in front_page.pins.all()) or "—"
+
+    @admin.display(description=_("home page"))
+    def on_site(self, front_page):
+        url = front_page.get_absolute_url()
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    def get_queryset(self, request):
+        pins = FrontPagePin.objects.select_related("story").order_by("position", "pk")
+        return super().get_queryset(request).prefetch_related(Prefetch("pins", queryset=pins))
+
+    def changelist_view(self, request, extra_context=None):
+        FrontPage.ensure_all()
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return workflow.can_pin(request.user)

@@ -6,7 +6,8 @@ A view says what its page shows with ``depends_on(request, *keys)``:
 - ``story_key(pk)``: one story's text and tags (its page, its card in lists);
 - ``tagged_key(pk)``: which stories carry a tag (that tag's pages);
 - ``tag_key(pk)``: a tag's names and slugs (every page that shows the tag);
-- ``"tags"``: the tag index (names and counts).
+- ``"tags"``: the tag index (names and counts);
+- ``front_page_key(language)``: the lead stories editors pinned to that home page.
 
 Each key has a version in the cache: the time it last changed. A cached page
 keeps the versions it was rendered with and is served only while they are all
@@ -41,7 +42,15 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.http import http_date
 
-from articles.models import Article, Tag, TaggedArticle
+from articles.models import (
+    Article,
+    Correction,
+    FrontPage,
+    FrontPagePin,
+    Tag,
+    TaggedArticle,
+    language_codes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +72,10 @@ def tagged_key(pk):
 
 def tag_key(pk):
     return f"tag:{pk}"
+
+
+def front_page_key(language):
+    return f"front-page:{language}"
 
 
 def _namespace():
@@ -358,3 +371,18 @@ def _byline_changed(sender, instance, action, **kwargs):
 @receiver(post_delete, sender=Tag)
 def _tag_changed(sender, instance, **kwargs):
     changed(tag_key(instance.pk), tagged_key(instance.pk), TAGS)
+
+
+@receiver(post_save, sender=FrontPagePin)
+@receiver(post_delete, sender=FrontPagePin)
+def _front_page_changed(sender, instance, **kwargs):
+    pages = FrontPage.objects.filter(pk=instance.front_page_id)
+    language = pages.values_list("language", flat=True).first()
+    # Deleted with its front page: any language may have shown it.
+    changed(*[front_page_key(code) for code in ([language] if language else language_codes())])
+
+
+@receiver(post_save, sender=Correction)
+def _story_corrected(sender, instance, **kwargs):
+    # Its page, its feeds' items (text and update time) and the related lists naming it.
+    changed(story_key(instance.story_id))

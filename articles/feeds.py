@@ -4,8 +4,9 @@ Django's syndication framework. A feed lists what its page lists, by the same
 rules: stories readable in the feed's language (ArticleQuerySet.readable(),
 TaggedArticle.story_keys), an embargoed tag has no feed, and another spelling of
 a tag feed's address redirects to its own. Items carry the tags as categories,
-the byline, the publication and update times, and the standfirst or, with
-``FEEDS_FULL_TEXT``, the whole text. Feeds are kept in the page cache like the
+the byline, the publication and update times (a correction moves the latter), and
+the standfirst or, with ``FEEDS_FULL_TEXT``, the whole text, followed by the story's
+corrections in the feed's language. Feeds are kept in the page cache like the
 pages they follow.
 """
 
@@ -13,8 +14,11 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from articles import cache
@@ -45,10 +49,19 @@ class StoryFeed(Feed):
         return absolute_url(self.request, story.url_for(translation.get_language()))
 
     def item_description(self, story):
+        """The standfirst (or the whole text), then the story's corrections in this language."""
+        notes = [
+            (correction_label(correction), correction.text)
+            for correction in story.shown_corrections
+        ]
         if settings.FEEDS_FULL_TEXT:
-            # Sanitised with an allow-list when the story was saved.
-            return story.body
-        return story.standfirst or ""
+            # The body is sanitised with an allow-list when the story is saved.
+            return format_html(
+                "{}{}",
+                mark_safe(story.body),  # noqa: S308
+                format_html_join("", "<p><strong>{}</strong> {}</p>", notes),
+            )
+        return "\n\n".join([story.standfirst or "", *(f"{label} {text}" for label, text in notes)])
 
     def item_author_name(self, story):
         return story.byline() or None
@@ -57,6 +70,7 @@ class StoryFeed(Feed):
         return story.published_at
 
     def item_updateddate(self, story):
+        # A correction moves it too (Article.add_correction).
         return story.updated_at
 
     def item_categories(self, story):
@@ -79,7 +93,7 @@ class LatestStoriesFeed(StoryFeed):
         return absolute_url(self.request, reverse("articles:article-list"))
 
     def items(self, obj):
-        stories = list(Article.objects.readable().for_listing()[:FEED_ITEMS])
+        stories = list(Article.objects.readable().for_listing().with_corrections()[:FEED_ITEMS])
         cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(stories))
         return stories
 
@@ -122,7 +136,8 @@ class TagFeed(StoryFeed):
         if len(found.readable[translation.get_language()]) < len(tags):
             raise Http404("No such tag.")
         ids = [pk for _published_at, pk in found.keys]
-        stories = list(Article.objects.filter(pk__in=ids).for_listing()) if ids else []
+        stories = Article.objects.filter(pk__in=ids).for_listing().with_corrections()
+        stories = list(stories) if ids else []
         cache.depends_on(
             self.request,
             *[cache.tagged_key(tag.pk) for tag in tags],
@@ -136,6 +151,13 @@ class TagAtomFeed(TagFeed):
     feed_type = Atom1Feed
     atom = True
     subtitle = TagFeed.description
+
+
+def correction_label(correction):
+    """ "Correction, 1 December 2026:", in the active language."""
+    # Day, month and year in words in both languages: "1 December 2026", "1 décembre 2026".
+    date = date_format(timezone.localtime(correction.at), "j F Y")
+    return _("Correction, %(date)s:") % {"date": date}
 
 
 def tag_feed_url(tags, operator, atom=False, language=None):

@@ -10,7 +10,15 @@ from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVect
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import connections, models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Now, Replace, Upper
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -732,7 +740,7 @@ class TagPairQuerySet(models.QuerySet):
 
     def rebuild(self):
         """Count every pair again from the stories' tags (after a load bypassing the
-        triggers, such as the benchmark's corpus): the database function of migration 0014."""
+        triggers, such as the benchmark's corpus): the database function of migration 0013."""
         with connections[self.db].cursor() as cursor:
             cursor.execute("SELECT articles_tagpair_rebuild()")
 
@@ -742,7 +750,7 @@ class TagPair(models.Model):
     each language: what a tag page offers to narrow it down with ("Climat + Énergie").
 
     Kept by database triggers on every write of stories and of their tags (migration
-    0014); the pair is stored both ways round, so that a tag's most frequent companions
+    0013); the pair is stored both ways round, so that a tag's most frequent companions
     are one read of an index. Rows at zero in every language are deleted.
     """
 
@@ -805,6 +813,28 @@ for _code in language_codes():
             help_text=_("Kept up to date by the database when stories change."),
         ),
     )
+
+
+# Related stories (ArticleQuerySet.related_to): how many a story page shows, and how
+# much it reads to find them: the newest readable links of each of the story's first tags.
+RELATED_STORIES = 4
+RELATED_TAGS = 10
+RELATED_CANDIDATES_PER_TAG = 40
+# Lead stories a front page holds at most (FrontPagePin).
+FRONT_PAGE_MAX_PINS = 10
+
+
+def listing_prefetches():
+    """What a list of story cards reads besides the stories: tags in order, and authors."""
+    tags = TaggedArticle.objects.select_related("tag").order_by("pk")
+    authors = get_user_model().objects.order_by("last_name", "username")
+    return [Prefetch("tagged_items", queryset=tags), Prefetch("authors", queryset=authors)]
+
+
+def prefetch_for_listing(stories):
+    """``for_listing()``'s reads for stories already fetched (lists made of two reads)."""
+    prefetch_related_objects(stories, *listing_prefetches())
+    return stories
 
 
 class TaggedArticleQuerySet(models.QuerySet):
@@ -1046,11 +1076,69 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a list of stories shows: tags (see ``tag_list()``) and authors, newest first."""
-        tags = TaggedArticle.objects.select_related("tag").order_by("pk")
+        return self.prefetch_related(*listing_prefetches()).order_by("-published_at", "-pk")
+
+    def pinned(self, language=None):
+        """The front page's lead stories in ``language``, in the editors' order (FrontPagePin).
+
+        Only those readable here (chain it after ``readable()``): a pinned story since
+        unpublished, or whose translation was taken offline, drops out by itself.
+        """
+        language = language or translation.get_language()
+        # The front page's id first (one row), so that the pins are read from their
+        # index in order (front_page_pin_idx), each story by its key.
+        front_page = FrontPage.objects.filter(language=language).values("pk")
+        return self.filter(front_page_pins__front_page=Subquery(front_page)).order_by(
+            "front_page_pins__position", "front_page_pins__pk"
+        )[:FRONT_PAGE_MAX_PINS]
+
+    def with_corrections(self, language=None):
+        """Each story's corrections in ``language``, oldest first, as ``shown_corrections``."""
+        language = language or translation.get_language()
+        return self.prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=Correction.objects.filter(language=language).order_by("at", "pk"),
+                to_attr="shown_corrections",
+            )
+        )
+
+    def related_to(self, story, language=None, limit=None):
+        """Readable stories sharing the most tags with ``story``, the newest first among equals.
+
+        Reads a bounded number of rows whatever the corpus: for each of the story's
+        first RELATED_TAGS tags, the RELATED_CANDIDATES_PER_TAG newest readable links
+        of that tag's index (tagged_article_published_idx); the shared tags of these
+        candidates are then counted on the (story, tag) index. One query. An older story
+        sharing many tags but behind that many newer ones in each of them is not found:
+        the price of a page that costs the same at a million stories.
+        """
+        language = language or translation.get_language()
+        limit = limit or RELATED_STORIES
+        tags = [item.tag_id for item in story.tagged_items.all()][:RELATED_TAGS]
+        if not tags:
+            return self.none()
+        newest = [
+            TaggedArticle.objects.readable(language)
+            .filter(tag=tag)
+            .order_by("-published_at", "-content_object_id")
+            .values("content_object_id")[:RELATED_CANDIDATES_PER_TAG]
+            for tag in tags
+        ]
+        candidates = newest[0].union(*newest[1:]) if len(newest) > 1 else newest[0]
+        shared = (
+            TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag__in=tags)
+            .order_by()
+            .values("content_object")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
         return (
-            self.prefetch_related(Prefetch("tagged_items", queryset=tags))
-            .with_authors()
-            .order_by("-published_at", "-pk")
+            self.readable(language)
+            .filter(pk__in=candidates)
+            .exclude(pk=story.pk)
+            .annotate(shared_tags=Subquery(shared, output_field=models.IntegerField()))
+            .order_by("-shared_tags", "-published_at", "-pk")[:limit]
         )
 
     def with_authors(self):
@@ -1393,6 +1481,36 @@ class Article(models.Model):
         """Whether readers see the story in ``language`` now (ArticleQuerySet.readable())."""
         return self.is_published() and self.is_live(language)
 
+    def add_correction(self, language, text, user):
+        """Append a dated correction note to the story readers see in ``language``.
+
+        The note's time becomes the story's modified time (``updated_at``, which feeds
+        give as the item's update), and the story's history records it. It is not a
+        change of the text: no translation becomes outdated. Who may: see
+        ``workflow.can_correct``.
+        """
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError({"text": _("A correction needs a text.")})
+        if not self.is_readable_in(language):
+            raise ValidationError(
+                _("Only a story readers see in this language can be corrected in it.")
+            )
+        with transaction.atomic():
+            correction = Correction.objects.create(
+                story=self, language=language, text=text, by=user
+            )
+            Article.objects.filter(pk=self.pk).update(updated_at=correction.at)
+            self.updated_at = correction.at
+            StoryEvent.objects.create(
+                story=self,
+                user=user,
+                kind=StoryEvent.Kind.CORRECTED,
+                language=language,
+                comment=text,
+            )
+        return correction
+
     def url_for(self, language):
         slug = getattr(self, build_localized_fieldname("slug", language))
         with translation.override(language):
@@ -1568,6 +1686,7 @@ class StoryEvent(models.Model):
         REOPENED = "reopened", _("Back to draft")
         TRANSLATION_READY = "translation_ready", _("Translation marked ready")
         TRANSLATION_WITHDRAWN = "translation_withdrawn", _("Translation taken offline")
+        CORRECTED = "corrected", _("Correction added")
 
     story = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="events", verbose_name=_("story")
@@ -1748,3 +1867,120 @@ class PreviewLink(models.Model):
 
 
 PREVIEW_LINK_MAX_AGE = timedelta(days=30)
+
+
+class Correction(models.Model):
+    """A dated note appended to a published story in one language: what was wrong.
+
+    Append-only: once saved, a correction is never changed (save() refuses) nor
+    deleted (the admin offers neither, to anyone); a mistaken correction is put
+    right by another one. It goes only with its story.
+    """
+
+    story = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("story")
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language version corrected: its readers see the note."),
+    )
+    text = models.TextField(
+        _("correction"),
+        help_text=_(
+            "What was wrong and what is right, as readers will read it at the end of the "
+            "story. It cannot be changed or deleted once saved."
+        ),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["story", "language", "at"], name="correction_story_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.story} ({self.language}, {self.at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("A correction is never changed once saved: add another one."))
+        super().save(*args, **kwargs)
+
+
+class FrontPage(models.Model):
+    """The home page of one language: the lead stories editors pin above the latest ones.
+
+    One per language (made by migration 0014, or on first use); its pins
+    (FrontPagePin) say which stories lead and in what order.
+    """
+
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, unique=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("front page")
+        verbose_name_plural = _("front pages")
+        ordering = ["language"]
+
+    def __str__(self):
+        names = dict(settings.LANGUAGES)
+        return str(_("Front page (%(language)s)") % {"language": names.get(self.language, "?")})
+
+    def get_absolute_url(self):
+        with translation.override(self.language):
+            return reverse("articles:article-list")
+
+    @classmethod
+    def ensure_all(cls):
+        """One front page per language of LANGUAGES."""
+        for code in language_codes():
+            cls.objects.get_or_create(language=code)
+
+
+class FrontPagePin(models.Model):
+    """A story pinned to a front page, at a place: 1 leads, the others follow."""
+
+    front_page = models.ForeignKey(
+        FrontPage, on_delete=models.CASCADE, related_name="pins", verbose_name=_("front page")
+    )
+    story = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="front_page_pins",
+        verbose_name=_("story"),
+        help_text=_(
+            "Shown at the top of the home page while readers can read it in this language; "
+            "unpublished, or its translation taken offline, it drops out by itself."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=1, help_text=_("1 is the lead story; the others follow in order.")
+    )
+    pinned_at = models.DateTimeField(_("pinned"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lead story")
+        verbose_name_plural = _("lead stories")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["front_page", "story"], name="front_page_pin_unique")
+        ]
+        indexes = [models.Index(fields=["front_page", "position", "id"], name="front_page_pin_idx")]
+
+    def __str__(self):
+        return f"{self.position}. {self.story}"

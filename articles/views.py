@@ -18,6 +18,7 @@ from articles.models import (
     TaggedArticle,
     language_codes,
     parse_tag_expression,
+    prefetch_for_listing,
     story_count_field,
 )
 from articles.pagination import (
@@ -203,11 +204,32 @@ def story_page(cursor, backwards, size, queryset):
 
 
 class ArticleListView(KeysetListView):
+    """The home page: the editors' lead stories (FrontPagePin), then the newest stories.
+
+    The first page shows the lead stories readable here, then its page of the newest
+    stories without them; the pages after it are the newest stories' pages, as if
+    nothing were pinned.
+    """
+
     template_name = "articles/article_list.html"
+    lead_stories = ()
 
     def get_page(self, cursor, backwards, size):
-        page = story_page(cursor, backwards, size, Article.objects.readable().for_listing())
-        cache.depends_on(self.request, cache.STORIES, *cache.story_card_keys(page))
+        language = translation.get_language()
+        stories = Article.objects.readable(language)
+        page = story_page(cursor, backwards, size, stories.order_by("-published_at", "-pk"))
+        if cursor is None:
+            self.lead_stories = list(stories.pinned(language))
+            pinned = {story.pk for story in self.lead_stories}
+            page.object_list = [story for story in page.object_list if story.pk not in pinned]
+        shown = [*self.lead_stories, *page.object_list]
+        prefetch_for_listing(shown)
+        cache.depends_on(
+            self.request,
+            cache.STORIES,
+            cache.front_page_key(language),
+            *cache.story_card_keys(shown),
+        )
         return page
 
     def list_path(self):
@@ -218,6 +240,9 @@ class ArticleListView(KeysetListView):
             Article.objects.readable(language).values_list("published_at", "pk"),
             self.page.anchor,
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(lead_stories=self.lead_stories, **kwargs)
 
     def meta_title(self):
         return _("Latest stories")
@@ -234,8 +259,10 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         # Staff preview any version written, ready or not; readers see what readable() says.
         if self.request.user.is_staff:
-            return Article.objects.written_in().for_listing()
-        return Article.objects.readable().for_listing()
+            stories = Article.objects.written_in()
+        else:
+            stories = Article.objects.readable()
+        return stories.for_listing().with_corrections()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -248,11 +275,19 @@ class ArticleDetailView(DetailView):
             language = translation.get_language()
             return redirect(moved.url_for(language), permanent=moved.is_readable_in(language))
         self.preview = not self.object.is_readable_in(translation.get_language())
+        self.related = list(Article.objects.related_to(self.object))
         response = self.render_to_response(self.get_context_data(object=self.object))
         if self.preview:
             add_never_cache_headers(response)
         else:
-            cache.depends_on(request, *cache.story_card_keys([self.object]))
+            cache.depends_on(
+                request,
+                *cache.story_card_keys([self.object]),
+                # Related stories: a story published or unpublished with one of these tags
+                # (which can change the choice), and the text of those chosen.
+                *[cache.tagged_key(tag.pk) for tag in self.object.tag_list()],
+                *[cache.story_key(story.pk) for story in self.related],
+            )
         return response
 
     def story_under_other_slug(self):
@@ -277,6 +312,7 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             canonical_url=canonical_url,
             preview=self.preview,
+            related_stories=self.related,
             alternates=entries,
             meta=metadata.page(
                 self.request,

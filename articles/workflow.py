@@ -13,6 +13,9 @@ groups (created by migration 0005) holding these permissions:
   translation ready (readers see it) or takes it back.
 - **Editor-in-chief**: an editor who also manages accounts and roles.
 
+Editors also choose each language's front page (its pinned lead stories) and
+append corrections to published stories; nobody changes or deletes a correction.
+
 A superuser may do everything. Every refusal is a ``WorkflowError`` whose
 message says, in the active language, what was refused and why.
 
@@ -65,9 +68,16 @@ JOURNALIST_PERMISSIONS = [
     ("articles", "add_tag"),
     ("articles", "view_tag"),
     ("articles", "view_storyevent"),
+    ("articles", "view_correction"),
 ]
 EDITOR_PERMISSIONS = [
     *JOURNALIST_PERMISSIONS,
+    # Corrections are appended, never changed nor deleted (articles.models.Correction).
+    ("articles", "add_correction"),
+    # The front pages' lead stories.
+    ("articles", "view_frontpage"),
+    ("articles", "change_frontpage"),
+    *[("articles", f"{action}_frontpagepin") for action in ("add", "change", "delete", "view")],
     ("articles", "delete_article"),
     ("articles", "publish_article"),
     ("articles", "change_others_article"),
@@ -94,6 +104,7 @@ def translator_permissions(code):
         ("articles", "view_tag"),
         ("articles", "change_tag"),
         ("articles", "view_storyevent"),
+        ("articles", "view_correction"),
         ("articles", f"translate_article_into_{code}"),
     ]
 
@@ -112,20 +123,27 @@ def roles():
 
 
 def ensure_roles(group_model=None, permission_model=None):
-    """Create the role groups with their permissions (migration 0006; tests and the demo).
+    """Create the role groups with their permissions (migrations 0006 and 0014; tests, demo).
 
     Permissions that do not exist yet are created by ``migrate`` after migrations;
-    the caller makes sure they exist.
+    the caller makes sure they exist. A migration (``group_model`` given) skips the
+    permissions of models a later migration makes: that one gives them.
     """
+    in_migration = group_model is not None
     if group_model is None:
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
     for name, permissions in roles():
         group, _created = group_model.objects.get_or_create(name=name)
         for app_label, codename in permissions:
-            group.permissions.add(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None and in_migration:
+                continue
+            if found is None:
+                raise permission_model.DoesNotExist(f"{app_label}.{codename}")
+            group.permissions.add(found)
 
 
 def grantable_permissions(user):
@@ -390,6 +408,26 @@ def queue_count(stories):
     """How many stories a queue holds, up to QUEUE_COUNT_LIMIT (then "1000+")."""
     count = stories.order_by()[: QUEUE_COUNT_LIMIT + 1].count()
     return f"{QUEUE_COUNT_LIMIT}+" if count > QUEUE_COUNT_LIMIT else str(count)
+
+
+def can_correct(user, story):
+    """Whether ``user`` may append a correction to ``story``: editors, once it is published."""
+    return (
+        is_editor(user)
+        and user.has_perm("articles.add_correction")
+        and story is not None
+        and story.is_published()
+    )
+
+
+def check_correction(user, story):
+    if not can_correct(user, story):
+        raise WorkflowError(_("Only an editor may add a correction, to a published story."))
+
+
+def can_pin(user):
+    """Whether ``user`` may choose the front pages' lead stories: editors."""
+    return is_editor(user) and user.has_perm("articles.change_frontpage")
 
 
 def can_merge_tags(user):

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -98,6 +98,9 @@ def choose_pages(language="fr"):
         tag_index = reverse("articles:tag-list")
         story_slug = story.slug
     deep_url, deep_naive_url, depth, note = deep_tag_page(tag, language, per_page)
+    tagged = most_tagged(stories)
+    with translation.override(language):
+        tagged_slug = tagged.slug
     pages = [
         Page("home", "home", home, naive_url("article-list", language)),
         Page(
@@ -105,6 +108,13 @@ def choose_pages(language="fr"):
             "story",
             story.url_for(language),
             naive_url("article-detail", language, slug=story_slug),
+        ),
+        Page(
+            "story-tags",
+            "story with many tags",
+            tagged.url_for(language),
+            naive_url("article-detail", language, slug=tagged_slug),
+            f"{tagged.tagged_items.count()} tags",
         ),
         Page("tag-index", "tag index", tag_index, naive_url("tag-list", language)),
         Page(
@@ -288,6 +298,20 @@ def deep_tag_index(language, depth=DEEP_TAG_INDEX_PAGES):
     return url, naive, depth, note
 
 
+def most_tagged(stories, among=2000):
+    """The story with the most tags among the ``among`` newest of ``stories`` (the newest
+    of those): its page reads the most tags' links for its related stories."""
+    newest = stories.values("pk")[:among]
+    row = (
+        TaggedArticle.objects.filter(content_object__in=newest)
+        .values("content_object")
+        .annotate(tags=Count("pk"))
+        .order_by("-tags", "-content_object")
+        .first()
+    )
+    return Article.objects.get(pk=row["content_object"]) if row else stories.first()
+
+
 def tag_slug(tag, language):
     with translation.override(language):
         return tag.slug
@@ -415,10 +439,12 @@ _MARKUP = re.compile(r"<[^>]+>")
 
 _FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
 _SITEMAP_LOC = re.compile(r"<url>\s*<loc>(.*?)</loc>", re.S)
+_RELATED = re.compile(r'<li class="related-story"><a href="[^"]*">(.*?)</a>', re.S)
 
 
 def listed(html):
-    """What a page lists: its heading, its story titles and its tag index entries.
+    """What a page lists: its heading, its story titles, its tag index entries and its
+    related stories.
 
     A feed lists its items' titles; a sitemap the addresses of its entries (an index, its
     files, which the site and the textbook split differently).
@@ -436,10 +462,12 @@ def listed(html):
             "heading": ["feed"],
             "stories": [unescape(t) for t in _FEED_ITEM_TITLE.findall(html)],
             "tags": [],
+            "related": [],
         }
     return {
         "heading": [unescape(_MARKUP.sub("", h)) for h in _HEADING.findall(html)],
         # Search results mark the words found in their titles.
         "stories": [unescape(_MARKUP.sub("", t)) for t in _CARD_TITLE.findall(html)],
         "tags": [(unescape(name), unescape(count)) for name, count in _TAG_ENTRY.findall(html)],
+        "related": [unescape(t) for t in _RELATED.findall(html)],
     }

@@ -62,11 +62,20 @@ def paginate(request, queryset, per_page=None):
 @in_language
 def article_list(request):
     page = paginate(request, published_stories().order_by("-published_at", "-pk"))
+    lead_stories = []
+    if page.number == 1:
+        lead_stories = list(
+            published_stories()
+            .filter(front_page_pins__front_page__language=translation.get_language())
+            .order_by("front_page_pins__position", "front_page_pins__pk")
+        )
+        page.object_list = [story for story in page.object_list if story not in lead_stories]
     return render(
         request,
         "bench/article_list.html",
         {
             "page_obj": page,
+            "lead_stories": lead_stories,
             "alternates": alternates(request, same_page_everywhere("articles:article-list")),
         },
     )
@@ -75,11 +84,21 @@ def article_list(request):
 @in_language
 def article_detail(request, slug):
     article = get_object_or_404(published_stories(), slug=slug)
+    # Related stories: every published story sharing a tag, counted and sorted.
+    related = (
+        published_stories()
+        .filter(tags__in=article.tags.all())
+        .exclude(pk=article.pk)
+        .annotate(shared=Count("tags"))
+        .order_by("-shared", "-published_at", "-pk")[:4]
+    )
     return render(
         request,
         "bench/article_detail.html",
         {
             "article": article,
+            "corrections": article.corrections.filter(language=translation.get_language()),
+            "related_stories": related,
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
             "alternates": alternates(request, dict(article.translations())),
         },

@@ -40,7 +40,7 @@ REFERENCE_SCALE = 10_000
 TARGET_SCALE = 1_000_000
 TAG_PAGES = ("tag", "tag-deep", "tags-all", "tags-any")
 # Held, like the tag pages, to their time at REFERENCE_SCALE: they must not grow with the corpus.
-SCALED_PAGES = (*TAG_PAGES, "feed", "tag-feed")
+SCALED_PAGES = (*TAG_PAGES, "feed", "tag-feed", "story", "story-tags")
 
 
 @dataclass

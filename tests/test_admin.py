@@ -48,6 +48,8 @@ def new_story_form(**overrides):
         "published_at_1": "",
         "preview_links-TOTAL_FORMS": "0",
         "preview_links-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
         "_save": "Save",
     }
     return data | overrides
