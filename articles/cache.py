@@ -6,7 +6,8 @@ A view says what its page shows with ``depends_on(request, *keys)``:
 - ``story_key(pk)``: one story's text and tags (its page, its card in lists);
 - ``tagged_key(pk)``: which stories carry a tag (that tag's pages);
 - ``tag_key(pk)``: a tag's names and slugs (every page that shows the tag);
-- ``"tags"``: the tag index (names and counts).
+- ``"tags"``: the tag index (names and counts);
+- ``image_key(pk)``: a picture of the library (its renditions, alt text, caption, credit).
 
 Each key has a version in the cache: the time it last changed. A cached page
 keeps the versions it was rendered with and is served only while they are all
@@ -32,7 +33,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
-from articles.models import Article, Tag, TaggedArticle
+from articles.models import Article, Image, Tag, TaggedArticle
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ def tagged_key(pk):
 
 def tag_key(pk):
     return f"tag:{pk}"
+
+
+def image_key(pk):
+    return f"image:{pk}"
 
 
 def _namespace():
@@ -92,10 +97,12 @@ def depends_on(request, *keys):
 
 
 def story_card_keys(stories):
-    """What a list of story cards shows: each story and each of its tags."""
+    """What a list of story cards shows: each story, its lead image and each of its tags."""
     keys = []
     for story in stories:
         keys.append(story_key(story.pk))
+        if story.lead_image_id is not None:
+            keys.append(image_key(story.lead_image_id))
         keys.extend(tag_key(tag.pk) for tag in story.tag_list())
     return keys
 
@@ -310,3 +317,9 @@ def _byline_changed(sender, instance, action, **kwargs):
 @receiver(post_delete, sender=Tag)
 def _tag_changed(sender, instance, **kwargs):
     changed(tag_key(instance.pk), tagged_key(instance.pk), TAGS)
+
+
+@receiver(post_save, sender=Image)
+@receiver(post_delete, sender=Image)
+def _image_changed(sender, instance, **kwargs):
+    changed(image_key(instance.pk))

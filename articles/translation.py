@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from articles.models import Article, Tag
+from articles.models import Article, Image, Tag
 
 
 @register(Article)
@@ -17,3 +17,11 @@ class TagTranslationOptions(TranslationOptions):
     # A tag without an English name shows its French one on English pages.
     empty_values = {"name": None, "slug": None}
     required_languages = {"fr": ("name",)}
+
+
+@register(Image)
+class ImageTranslationOptions(TranslationOptions):
+    fields = ("alt_text", "caption")
+    # Never the other language's words on a page: a story needs the alt text of its lead
+    # image in each of its languages (Article.clean); a caption may be left out.
+    fallback_languages = {"default": ()}

@@ -65,9 +65,14 @@ JOURNALIST_PERMISSIONS = [
     ("articles", "add_tag"),
     ("articles", "view_tag"),
     ("articles", "view_storyevent"),
+    # The photo library (articles/images.py): journalists add pictures and describe them.
+    ("articles", "add_image"),
+    ("articles", "change_image"),
+    ("articles", "view_image"),
 ]
 EDITOR_PERMISSIONS = [
     *JOURNALIST_PERMISSIONS,
+    ("articles", "delete_image"),
     ("articles", "delete_article"),
     ("articles", "publish_article"),
     ("articles", "change_others_article"),
@@ -94,6 +99,9 @@ def translator_permissions(code):
         ("articles", "view_tag"),
         ("articles", "change_tag"),
         ("articles", "view_storyevent"),
+        # Translators write the pictures' alt texts and captions in their language.
+        ("articles", "view_image"),
+        ("articles", "change_image"),
         ("articles", f"translate_article_into_{code}"),
     ]
 
@@ -115,7 +123,8 @@ def ensure_roles(group_model=None, permission_model=None):
     """Create the role groups with their permissions (migration 0006; tests and the demo).
 
     Permissions that do not exist yet are created by ``migrate`` after migrations;
-    the caller makes sure they exist.
+    the caller makes sure they exist. A permission of a model that an earlier migration
+    does not know yet is skipped there: that model's own migration gives it.
     """
     if group_model is None:
         from django.contrib.auth.models import Group as group_model
@@ -123,9 +132,11 @@ def ensure_roles(group_model=None, permission_model=None):
     for name, permissions in roles():
         group, _created = group_model.objects.get_or_create(name=name)
         for app_label, codename in permissions:
-            group.permissions.add(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)
 
 
 def grantable_permissions(user):
