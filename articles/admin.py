@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
+from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -1479,6 +1480,7 @@ class ImageAdmin(WordedAdmin, TranslationAdmin):
     search_fields = ["title", "credit", *per_language("alt_text")]
     search_help_text = _("Finds pictures by their title, credit or alt text.")
     date_hierarchy = "created_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     class Media:
         js = ["articles/js/unsaved_changes.js"]

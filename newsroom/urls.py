@@ -4,6 +4,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+
+def media(request, path):
+    """An uploaded picture from MEDIA_ROOT (as it is now: tests move it)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
@@ -13,9 +19,5 @@ if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/") and "://" not in 
     # Uploaded pictures, for runserver and make serve (whitenoise serves static files only).
     # A deployment serves MEDIA_ROOT from its web server, or uses a bucket (see the README).
     urlpatterns.append(
-        re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        )
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media, name="media")
     )
