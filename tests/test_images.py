@@ -432,3 +432,14 @@ def test_loading_the_demo_again_adds_no_pictures():
     Article.objects.all().delete()
     demo.load_demo_newsroom()
     assert Image.objects.count() == count
+
+
+def test_markup_in_a_body_pictures_alt_text_stays_text():
+    image = ImageFactory()
+    src = image.rendition(800).url
+    body = saved_body(
+        f'<p>Texte.</p><figure><img alt="x&quot;&gt;<script>alert(1)</script>" src="{src}">'
+        "</figure>"
+    )
+    assert not body.cssselect("script")
+    assert "<script>" in body.cssselect("img")[0].get("alt")
