@@ -443,3 +443,93 @@ def test_markup_in_a_body_pictures_alt_text_stays_text():
     )
     assert not body.cssselect("script")
     assert "<script>" in body.cssselect("img")[0].get("alt")
+
+
+# The story admin
+
+
+def test_a_journalist_finds_a_picture_for_the_lead_image_by_its_credit(client, journalist):
+    wanted = ImageFactory(credit="Karim Benali / La Rédaction", size=(500, 300))
+    ImageFactory(credit="Agence", size=(500, 300))
+    client.force_login(journalist)
+    response = client.get(
+        "/fr/admin/autocomplete/",
+        {
+            "app_label": "articles",
+            "model_name": "article",
+            "field_name": "lead_image",
+            "term": "benali",
+        },
+    )
+    assert response.status_code == 200
+    assert [result["id"] for result in response.json()["results"]] == [str(wanted.pk)]
+
+
+def test_the_story_form_offers_the_lead_image_and_saves_it(client, journalist):
+    image = ImageFactory(size=(500, 300))
+    client.force_login(journalist)
+    add = reverse("admin:articles_article_add")
+    form = client.get(add).context["adminform"].form
+    assert "lead_image" in form.fields
+    story = ArticleFactory(draft=True, authors=[journalist])
+    page = client.get(reverse("admin:articles_article_change", args=[story.pk]))
+    assert page.status_code == 200
+    assert "lead_image" in page.context["adminform"].form.fields
+    story.lead_image = image
+    story.save()
+    page = client.get(reverse("admin:articles_article_change", args=[story.pk]))
+    html = lxml.html.fromstring(page.content)
+    assert html.cssselect(".field-lead_image_preview img")
+
+
+def test_the_image_page_gives_the_address_for_a_body(staff_client):
+    image = ImageFactory(size=(1500, 1000))
+    page = staff_client.get(reverse("admin:articles_image_change", args=[image.pk]))
+    assert page.status_code == 200
+    address = lxml.html.fromstring(page.content).cssselect(".field-body_address code")[0].text
+    assert address == image.rendition(1200).url
+
+
+# Storage settings (read in a fresh process, as tests/test_settings.py does)
+
+
+def test_pictures_go_to_the_media_folder_by_default():
+    from tests.test_settings import DATABASE_URL, setting
+
+    storages = setting("STORAGES", DATABASE_URL=DATABASE_URL)
+    assert storages["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert setting("SERVE_MEDIA", DATABASE_URL=DATABASE_URL) is True
+
+
+def test_an_s3_bucket_is_configured_from_the_environment():
+    from tests.test_settings import PRODUCTION, setting
+
+    environment = {
+        **PRODUCTION,
+        "DJANGO_STORAGE_BACKEND": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "newsroom-media",
+        "AWS_S3_ENDPOINT_URL": "https://s3.fr-par.scw.cloud",
+        "AWS_S3_CUSTOM_DOMAIN": "media.news.example.org",
+    }
+    default = setting("STORAGES", **environment)["default"]
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert default["OPTIONS"]["bucket_name"] == "newsroom-media"
+    assert default["OPTIONS"]["endpoint_url"] == "https://s3.fr-par.scw.cloud"
+    assert default["OPTIONS"]["custom_domain"] == "media.news.example.org"
+    assert default["OPTIONS"]["querystring_auth"] is False
+    assert setting("SERVE_MEDIA", **environment, DJANGO_SERVE_MEDIA="true") is False
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"DJANGO_STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME must be set"),
+        ({"DJANGO_STORAGE_BACKEND": "ftp"}, "DJANGO_STORAGE_BACKEND must be filesystem or s3"),
+    ],
+)
+def test_a_storage_misconfiguration_stops_the_start(environment, message):
+    from tests.test_settings import DATABASE_URL, load_settings
+
+    result = load_settings(DATABASE_URL=DATABASE_URL, **environment)
+    assert result.returncode != 0
+    assert message in result.stderr
