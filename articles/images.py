@@ -18,6 +18,7 @@ renditions. The body's sanitiser keeps such images only, rewritten from the libr
 no address outside the library, no attribute the allow-list does not name.
 """
 
+import functools
 import html
 import io
 import re
@@ -29,7 +30,9 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.signals import setting_changed
 from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -145,20 +148,27 @@ class Rendition:
 
     @property
     def url(self):
-        from django.core.files.storage import default_storage
-
-        return default_storage.url(self.name)
+        return media_url(self.name)
 
 
-class ImageQuerySet(models.QuerySet):
-    def search(self, text):
-        """Images whose title, credit or alt text, in any language, contain ``text``."""
-        from articles.models import language_codes
+@functools.lru_cache(maxsize=20_000)
+def media_url(name):
+    """The storage's address of ``name``, made once per process.
 
-        query = models.Q(title__icontains=text) | models.Q(credit__icontains=text)
-        for code in language_codes():
-            query |= models.Q(**{f"alt_text_{code}__icontains": text})
-        return self.filter(query)
+    A page prints four of them per picture, and the storage builds each with urljoin (a
+    few microseconds, but a page of cards adds up). A rendition's name never changes its
+    file, and its address depends on settings only: unsigned addresses, as the README
+    asks of a bucket.
+    """
+    from django.core.files.storage import default_storage
+
+    return default_storage.url(name)
+
+
+@receiver(setting_changed)
+def _forget_media_urls(setting, **kwargs):
+    if setting in ("STORAGES", "MEDIA_URL"):
+        media_url.cache_clear()
 
 
 class Image(models.Model):
@@ -227,8 +237,6 @@ class Image(models.Model):
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = ImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("image")

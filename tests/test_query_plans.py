@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from articles.feeds import tag_feed_url
 from articles.models import Article, Tag
-from tests.factories import ArticleFactory, TagFactory
+from tests.factories import ArticleFactory, ImageFactory, TagFactory
 from tests.test_views import deep_page, url_in
 
 pytestmark = pytest.mark.django_db
 
-BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag"]
+# The photo library grows by the tens of thousands too: cards join it by primary key.
+BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag", "articles_image"]
 
 
 def plans_of(client, url, switched_off=("enable_seqscan",)):
@@ -44,8 +45,13 @@ def plans_of(client, url, switched_off=("enable_seqscan",)):
 def corpus(settings):
     settings.ARTICLES_PER_PAGE = 3
     tags = TagFactory.create_batch(4)
+    pictures = ImageFactory.create_batch(2, size=(60, 30))
     for number in range(20):
-        ArticleFactory(tags=tags[: 1 + number % 4], english=number % 3 != 0)
+        ArticleFactory(
+            tags=tags[: 1 + number % 4],
+            english=number % 3 != 0,
+            lead_image=pictures[number % 2] if number % 4 else None,
+        )
     return tags
 
 
