@@ -85,10 +85,10 @@ class ImageFactory(DjangoModelFactory):
         model = Image
 
     class Params:
-        size = (2000, 1000)
+        dimensions = (2000, 1000)
 
     file = factory.LazyAttribute(
-        lambda image: ContentFile(picture_bytes(*image.size), name="photo.jpg")
+        lambda image: ContentFile(picture_bytes(*image.dimensions), name="photo.jpg")
     )
     title = factory.Sequence(lambda n: f"Photo {n}")
     alt_text_fr = factory.Sequence(lambda n: f"Description de la photo {n}")

@@ -121,7 +121,7 @@ def test_the_admin_uploads_a_picture_and_makes_its_renditions(staff_client):
 
 
 def test_renditions_are_made_at_each_width_with_the_pictures_proportions():
-    image = ImageFactory(size=(2000, 1000))
+    image = ImageFactory(dimensions=(2000, 1000))
     assert [r.width for r in image.rendition_list()] == list(RENDITION_WIDTHS)
     for rendition in image.rendition_list():
         with stored_picture(rendition.url) as picture:
@@ -132,7 +132,7 @@ def test_renditions_are_made_at_each_width_with_the_pictures_proportions():
 
 
 def test_a_small_picture_is_never_enlarged():
-    image = ImageFactory(size=(600, 400))
+    image = ImageFactory(dimensions=(600, 400))
     assert [(r.width, r.height) for r in image.rendition_list()] == [(480, 320), (600, 400)]
 
 
@@ -145,7 +145,7 @@ def test_a_transparent_png_keeps_its_transparency():
 
 
 def test_a_new_file_gets_new_renditions_and_an_edit_keeps_them():
-    image = ImageFactory(size=(1000, 500))
+    image = ImageFactory(dimensions=(1000, 500))
     first = image.renditions
     image.caption_fr = "Nouvelle légende."
     image.save()
@@ -158,7 +158,7 @@ def test_a_new_file_gets_new_renditions_and_an_edit_keeps_them():
 
 def test_social_image_is_the_1200_rendition_with_an_absolute_url(settings):
     settings.SITE_URL = "https://news.example.org"
-    story = ArticleFactory(lead_image=ImageFactory(size=(3000, 2000)))
+    story = ArticleFactory(lead_image=ImageFactory(dimensions=(3000, 2000)))
     social = story.social_image()
     assert (social.width, social.height) == (SOCIAL_WIDTH, 800)
     assert social.url.startswith("https://news.example.org/")
@@ -175,7 +175,7 @@ def test_a_story_without_a_lead_image_has_no_social_image():
 
 
 def test_cards_carry_a_small_rendition_with_srcset_width_height_and_alt(client):
-    image = ImageFactory(size=(2000, 1000))
+    image = ImageFactory(dimensions=(2000, 1000))
     ArticleFactory(english=True, lead_image=image)
     for language in ("fr", "en"):
         img = page(client, url_in(language, "articles:article-list")).cssselect(".story-card img")[
@@ -198,7 +198,7 @@ def test_cards_below_the_first_two_load_lazily(client):
 
 
 def test_the_story_page_shows_the_large_rendition_with_caption_and_credit(client):
-    image = ImageFactory(size=(2000, 1000))
+    image = ImageFactory(dimensions=(2000, 1000))
     story = ArticleFactory(english=True, lead_image=image)
     html = page(client, story.url_for("en"))
     figure = html.cssselect("figure.lead-image")[0]
@@ -219,7 +219,7 @@ def test_a_story_without_a_lead_image_has_no_figure(client):
 
 
 def test_media_are_served_in_development(client):
-    image = ImageFactory(size=(500, 300))
+    image = ImageFactory(dimensions=(500, 300))
     response = client.get(image.rendition_list()[0].url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -255,7 +255,7 @@ def saved_body(body):
 
 
 def test_a_library_picture_in_the_body_is_kept_with_its_renditions():
-    image = ImageFactory(size=(2000, 1000))
+    image = ImageFactory(dimensions=(2000, 1000))
     body = saved_body("<p>Texte.</p>" + body_figure(image, src=image.rendition(480).url))
     img = body.cssselect("figure img")[0]
     assert img.get("alt") == "Une description."
@@ -325,7 +325,7 @@ def test_the_story_page_shows_the_body_picture(client):
 
 @pytest.mark.parametrize("name", ["articles:feed", "articles:feed-atom"])
 def test_feeds_carry_the_lead_image_as_an_enclosure_with_length_and_type(client, name):
-    image = ImageFactory(size=(2000, 1000))
+    image = ImageFactory(dimensions=(2000, 1000))
     ArticleFactory(english=True, lead_image=image)
     ArticleFactory(english=True)
     response = client.get(url_in("en", name))
@@ -350,7 +350,9 @@ def test_a_home_page_of_stories_with_pictures_runs_a_fixed_number_of_queries(
 ):
     tags = TagFactory.create_batch(8)
     for _ in range(30):
-        ArticleFactory(tags=tags, english=True, authors=[], lead_image=ImageFactory(size=(60, 30)))
+        ArticleFactory(
+            tags=tags, english=True, authors=[], lead_image=ImageFactory(dimensions=(60, 30))
+        )
     with django_assert_max_num_queries(4):
         response = client.get(url_in(language, "articles:article-list"))
     assert len(lxml.html.fromstring(response.content).cssselect(".story-card img")) == 20
@@ -364,7 +366,9 @@ def test_a_tag_page_of_stories_with_pictures_runs_a_fixed_number_of_queries(
 
     tags = TagFactory.create_batch(3)
     for _ in range(25):
-        ArticleFactory(tags=tags, english=True, authors=[], lead_image=ImageFactory(size=(60, 30)))
+        ArticleFactory(
+            tags=tags, english=True, authors=[], lead_image=ImageFactory(dimensions=(60, 30))
+        )
     with django_assert_max_num_queries(5):
         response = client.get(Tag.combination_url(tags[:2], operator))
     assert len(lxml.html.fromstring(response.content).cssselect(".story-card img")) == 20
@@ -383,7 +387,7 @@ def test_feeds_of_stories_with_pictures_run_a_fixed_number_of_queries(
     client, django_assert_max_num_queries
 ):
     for _ in range(30):
-        ArticleFactory(english=True, lead_image=ImageFactory(size=(60, 30)))
+        ArticleFactory(english=True, lead_image=ImageFactory(dimensions=(60, 30)))
     with django_assert_max_num_queries(4):
         response = client.get(url_in("en", "articles:feed"))
     assert len(feedparser.parse(response.content).entries) == 30
@@ -449,8 +453,8 @@ def test_markup_in_a_body_pictures_alt_text_stays_text():
 
 
 def test_a_journalist_finds_a_picture_for_the_lead_image_by_its_credit(client, journalist):
-    wanted = ImageFactory(credit="Karim Benali / La Rédaction", size=(500, 300))
-    ImageFactory(credit="Agence", size=(500, 300))
+    wanted = ImageFactory(credit="Karim Benali / La Rédaction", dimensions=(500, 300))
+    ImageFactory(credit="Agence", dimensions=(500, 300))
     client.force_login(journalist)
     response = client.get(
         "/fr/admin/autocomplete/",
@@ -466,7 +470,7 @@ def test_a_journalist_finds_a_picture_for_the_lead_image_by_its_credit(client, j
 
 
 def test_the_story_form_offers_the_lead_image_and_saves_it(client, journalist):
-    image = ImageFactory(size=(500, 300))
+    image = ImageFactory(dimensions=(500, 300))
     client.force_login(journalist)
     add = reverse("admin:articles_article_add")
     form = client.get(add).context["adminform"].form
@@ -483,7 +487,7 @@ def test_the_story_form_offers_the_lead_image_and_saves_it(client, journalist):
 
 
 def test_the_image_page_gives_the_address_for_a_body(staff_client):
-    image = ImageFactory(size=(1500, 1000))
+    image = ImageFactory(dimensions=(1500, 1000))
     page = staff_client.get(reverse("admin:articles_image_change", args=[image.pk]))
     assert page.status_code == 200
     address = lxml.html.fromstring(page.content).cssselect(".field-body_address code")[0].text

@@ -45,7 +45,7 @@ def plans_of(client, url, switched_off=("enable_seqscan",)):
 def corpus(settings):
     settings.ARTICLES_PER_PAGE = 3
     tags = TagFactory.create_batch(4)
-    pictures = ImageFactory.create_batch(2, size=(60, 30))
+    pictures = ImageFactory.create_batch(2, dimensions=(60, 30))
     for number in range(20):
         ArticleFactory(
             tags=tags[: 1 + number % 4],
