@@ -68,6 +68,7 @@ def test_the_picker_offers_only_the_models_the_roles_are_made_of(staff):
         ("articles", "article"),
         ("articles", "tag"),
         ("articles", "taggedarticle"),
+        ("articles", "image"),
         ("articles", "storyevent"),
         ("auth", "user"),
         ("auth", "group"),
