@@ -88,8 +88,9 @@ def test_the_role_form_shows_permissions_in_the_admins_language(staff_client, la
         assert "Can translate stories into French" in labels
     # Django's own labels ("Rédaction | article | Can change story") and taggit's tags.
     assert not [label for label in labels if "|" in label]
-    # Four each for story, tag, story tag, story event, user and group; five of the newsroom's.
-    assert len(labels) == len(set(labels)) == 29
+    # Four each for story, tag, story tag, story event, image, user and group; five of the
+    # newsroom's.
+    assert len(labels) == len(set(labels)) == 33
 
 
 def test_the_account_form_hides_taggit_sessions_and_the_admin_log(staff_client, staff):
