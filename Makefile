@@ -20,7 +20,8 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The production way on this machine: DEBUG off, gunicorn, static files served by whitenoise.
+# The production way on this machine: DEBUG off, gunicorn, static files served by whitenoise,
+# uploaded pictures by Django itself (DJANGO_SERVE_MEDIA; a deployment lets its web server do it).
 # Without DATABASE_URL it uses the embedded server, which real deployments are refused;
 # plain HTTP on loopback, so cookies are not marked secure unless asked.
 SERVE_ENV = DJANGO_DEBUG=false \
@@ -28,7 +29,8 @@ SERVE_ENV = DJANGO_DEBUG=false \
 	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret_key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	DJANGO_SITE_URL="$${DJANGO_SITE_URL:-http://$(HOST):$(PORT)}" \
-	DJANGO_SECURE_COOKIES="$${DJANGO_SECURE_COOKIES:-false}"
+	DJANGO_SECURE_COOKIES="$${DJANGO_SECURE_COOKIES:-false}" \
+	DJANGO_SERVE_MEDIA="$${DJANGO_SERVE_MEDIA:-true}"
 
 serve: install $(if $(DJANGO_SECRET_KEY),,.secret_key)
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput

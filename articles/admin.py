@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
+from django.db import models
 from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -33,7 +34,7 @@ from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
-from articles import revisions, search, workflow
+from articles import images, revisions, search, workflow
 from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
     FRONT_PAGE_MAX_PINS,
@@ -42,6 +43,7 @@ from articles.models import (
     Correction,
     FrontPage,
     FrontPagePin,
+    Image,
     LanguageState,
     PreviewLink,
     StoryEvent,
@@ -492,6 +494,7 @@ STORY_FIELDS = [
     "published_at",
     "authors",
     "tags",
+    "lead_image",
 ]
 
 
@@ -732,6 +735,9 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     form = ArticleAdminForm
     fieldsets = [
         (_("Story"), {"fields": ["title", "slug", "standfirst", "body", "tags", "opened_version"]}),
+        # One picture of the library (ImageAdmin), found by its title or credit, or added
+        # there and then with the picker's "+".
+        (_("Lead image"), {"fields": ["lead_image", "lead_image_preview"]}),
         (
             _("Languages"),
             {
@@ -747,7 +753,7 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
     ]
     # One slug per language, each made from the title in that language.
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["authors"]
+    autocomplete_fields = ["authors", "lead_image"]
     inlines = [CorrectionInline, PreviewLinkInline]
     # The form's own tags field (articles.tag_field) saves the tags in the order given
     # (save_related); taggit's manager would save them unordered.
@@ -868,7 +874,26 @@ class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslat
         readonly = [field for field in STORY_FIELDS if field not in editable]
         # The field itself too: a declared form field (tags) is dropped only so.
         shown = [READ_ONLY_AS[field] for field in readonly if field in READ_ONLY_AS]
-        return [*readonly, *shown, "original", "previews", "source_changes", "history"]
+        return [
+            *readonly,
+            *shown,
+            "lead_image_preview",
+            "original",
+            "previews",
+            "source_changes",
+            "history",
+        ]
+
+    @admin.display(description=_("Lead image as saved"))
+    def lead_image_preview(self, article):
+        if article.lead_image is None:
+            return _("No lead image.")
+        return format_html(
+            '<a href="{}">{}</a><br>{}',
+            reverse("admin:articles_image_change", args=[article.lead_image.pk]),
+            article.lead_image.img_tag("card"),
+            article.lead_image.credit,
+        )
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not workflow.can_edit_text(request.user, obj):
@@ -1604,3 +1629,80 @@ class FrontPageAdmin(WordedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return workflow.can_pin(request.user)
+
+
+@admin.register(Image)
+class ImageAdmin(WordedAdmin, TranslationAdmin):
+    """The photo library: each picture once, with its descriptions, credit and licence."""
+
+    words = {
+        "add": _("Add image"),
+        "change": _("Change image"),
+        "view": _("View image"),
+        "delete_selected": _("Delete selected images"),
+    }
+    fieldsets = [
+        (_("Picture"), {"fields": ["file", "preview", "title"]}),
+        *[
+            (
+                LANGUAGE_NAMES[code],
+                {"fields": [build_localized_fieldname(f, code) for f in ("alt_text", "caption")]},
+            )
+            for code in language_codes()
+        ],
+        (_("Rights"), {"fields": ["credit", "licence", "source_url"]}),
+        (_("On the site"), {"fields": ["body_address", "rendition_sizes", "used_by"]}),
+    ]
+    readonly_fields = ["preview", "body_address", "rendition_sizes", "used_by"]
+    list_display = ["thumbnail", "title", "credit", "licence", "created_at"]
+    list_display_links = ["thumbnail", "title"]
+    # The story's lead image picker searches these.
+    search_fields = ["title", "credit", *per_language("alt_text")]
+    search_help_text = _("Finds pictures by their title, credit or alt text.")
+    date_hierarchy = "created_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    class Media:
+        js = ["articles/js/unsaved_changes.js"]
+
+    @admin.display(description=_("picture"))
+    def thumbnail(self, image):
+        return image.img_tag("card")
+
+    @admin.display(description=_("Preview"))
+    def preview(self, image):
+        if not image.renditions:
+            return _("Shown once the picture is saved.")
+        return image.img_tag("card")
+
+    @admin.display(description=_("Address for a story’s body"))
+    def body_address(self, image):
+        """What a journalist puts in the body's image dialog to show this picture there."""
+        rendition = image.rendition(images.PAGE_WIDTH)
+        if rendition is None:
+            return "—"
+        return format_html(
+            "<code>{}</code><br>{}",
+            rendition.url,
+            _(
+                "In a story’s text, insert an image with this address and describe it; "
+                "the site shows it at the size each reader’s screen needs."
+            ),
+        )
+
+    @admin.display(description=_("Sizes made for the site"))
+    def rendition_sizes(self, image):
+        return ", ".join(f"{r.width} × {r.height}" for r in image.rendition_list()) or "—"
+
+    @admin.display(description=_("Lead image of"))
+    def used_by(self, image):
+        if image.pk is None:
+            return "—"
+        stories = list(image.lead_of.order_by("-pk")[:10])
+        if not stories:
+            return _("No story yet.")
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:articles_article_change", args=[s.pk]), s) for s in stories),
+        )

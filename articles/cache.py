@@ -8,6 +8,7 @@ A view says what its page shows with ``depends_on(request, *keys)``:
 - ``tag_key(pk)``: a tag's names and slugs (every page that shows the tag);
 - ``"tags"``: the tag index (names and counts);
 - ``front_page_key(language)``: the lead stories editors pinned to that home page.
+- ``image_key(pk)``: a picture of the library (its renditions, alt text, caption, credit).
 
 Each key has a version in the cache: the time it last changed. A cached page
 keeps the versions it was rendered with and is served only while they are all
@@ -47,6 +48,7 @@ from articles.models import (
     Correction,
     FrontPage,
     FrontPagePin,
+    Image,
     Tag,
     TaggedArticle,
     language_codes,
@@ -76,6 +78,10 @@ def tag_key(pk):
 
 def front_page_key(language):
     return f"front-page:{language}"
+
+
+def image_key(pk):
+    return f"image:{pk}"
 
 
 def _namespace():
@@ -114,10 +120,12 @@ def depends_on(request, *keys):
 
 
 def story_card_keys(stories):
-    """What a list of story cards shows: each story and each of its tags."""
+    """What a list of story cards shows: each story, its lead image and each of its tags."""
     keys = []
     for story in stories:
         keys.append(story_key(story.pk))
+        if story.lead_image_id is not None:
+            keys.append(image_key(story.lead_image_id))
         keys.extend(tag_key(tag.pk) for tag in story.tag_list())
     return keys
 
@@ -386,3 +394,9 @@ def _front_page_changed(sender, instance, **kwargs):
 def _story_corrected(sender, instance, **kwargs):
     # Its page, its feeds' items (text and update time) and the related lists naming it.
     changed(story_key(instance.story_id))
+
+
+@receiver(post_save, sender=Image)
+@receiver(post_delete, sender=Image)
+def _image_changed(sender, instance, **kwargs):
+    changed(image_key(instance.pk))

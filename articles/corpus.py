@@ -31,6 +31,7 @@ stories, tags and journalists, writes nothing.
 """
 
 import html
+import io
 import itertools
 import random
 import re
@@ -43,7 +44,15 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSW
 from django.db import connection, transaction
 
 from articles import cache as page_cache
-from articles.models import SLUG_MAX_LENGTH, Article, LanguageState, Tag, TagPair, ascii_slug
+from articles.models import (
+    SLUG_MAX_LENGTH,
+    Article,
+    Image,
+    LanguageState,
+    Tag,
+    TagPair,
+    ascii_slug,
+)
 
 # Fixed, so that a run next year writes the same rows as one today.
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -64,6 +73,12 @@ POOL_SIZE = 2048
 NAMES_PER_LANGUAGE = 1000
 NAME_SHARE = 0.06  # of the words in a text, made-up proper names
 FUNCTION_WORDS = 40  # the first words of each list, left out of titles
+
+# Lead images: a few pictures of the library, on three stories in four (as on a news site's
+# front page), so that the benchmarked cards and story pages show them.
+PICTURES = 4
+PICTURE_SIZE = (1600, 900)
+PICTURE_TITLE_PREFIX = "corpus picture "
 
 SOURCE_PREFIX = "corpus:"
 USERNAME_PREFIX = "corpus-journalist-"
@@ -96,6 +111,7 @@ ARTICLE_COLUMNS = (
     "state_fr",
     "state_en",
     "status_changed_at",
+    "lead_image_id",
 )
 LINK_COLUMNS = ("id", "content_object_id", "tag_id", "published_at")
 AUTHOR_COLUMNS = ("id", "article_id", "user_id")
@@ -624,6 +640,7 @@ class _Writer:
 
     def write(self):
         self.journalists = self.write_journalists()
+        self.pictures = corpus_pictures()
         self.first_story = _reserve_ids(self.cursor, "articles_article", self.articles)
         self.first_tag = _reserve_ids(self.cursor, "articles_tag", self.tag_count)
         self.write_stories()
@@ -765,6 +782,7 @@ class _Writer:
                     story.english_state,
                     # Waiting in the review queue since its last change.
                     story.updated_at if story.status == Article.Status.REVIEW else None,
+                    self.pictures[story.number % PICTURES] if story.number % 4 else None,
                 )
 
         self.copy("articles_article", ARTICLE_COLUMNS, rows(), "stories")
@@ -816,6 +834,35 @@ class _Writer:
             for rank, (name_fr, name_en, slug_fr, slug_en) in enumerate(names)
         )
         self.copy("articles_tag", TAG_COLUMNS, rows, "tags")
+
+
+def corpus_pictures():
+    """The ids of the corpus's pictures, made (renditions too) the first time.
+
+    Plain colours, made with Pillow: nothing to download. Kept when a corpus is replaced.
+    """
+    from django.core.files.base import ContentFile
+    from PIL import Image as PILImage
+
+    ids = []
+    for number in range(PICTURES):
+        title = f"{PICTURE_TITLE_PREFIX}{number + 1}"
+        image = Image.objects.filter(title=title).first()
+        if image is None:
+            buffer = io.BytesIO()
+            colour = (40 + 50 * number, 90, 160 - 30 * number)
+            PILImage.new("RGB", PICTURE_SIZE, colour).save(buffer, "JPEG", quality=80)
+            image = Image(
+                title=title,
+                alt_text_fr=f"Image d’illustration numéro {number + 1}",
+                alt_text_en=f"Illustration picture number {number + 1}",
+                credit="La Rédaction / The Newsroom",
+                licence="CC0 1.0",
+            )
+            image.file = ContentFile(buffer.getvalue(), name=f"corpus-{number + 1}.jpg")
+            image.save()
+        ids.append(image.pk)
+    return ids
 
 
 def _slugs_ending_in_digits(cursor):

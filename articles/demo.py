@@ -5,6 +5,11 @@ A story's ``body`` is a list of HTML blocks per language, joined when saved;
 its ``tags`` are French tag names; its ``authors`` are usernames, ``editor``
 being the demo editor; ``hours_ago`` dates its publication, and a negative
 value schedules it. Drafts and stories in review have no ``hours_ago``.
+
+``images`` are freely licensed photographs in ``data/demo_photos/`` (their terms
+in LICENSES.md there), put in the library with their credit and licence. A story's
+``lead_image`` names one by its ``key``; a block ``{"image": key, "caption": ...}``
+in a body puts one inside the text.
 """
 
 import json
@@ -16,16 +21,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
+from articles import images as library
 from articles import workflow
-from articles.models import Article, Tag
+from articles.models import Article, Image, Tag
 from articles.revisions import DEMO, new_revision, record
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_newsroom.json"
+DEMO_PHOTOS = DEMO_FILE.parent / "demo_photos"
 
 # A fixed login for trying the admin locally; load_demo prints it. An existing
 # account keeps its password, so a changed one is never reset behind its owner.
@@ -59,6 +68,7 @@ class DemoNewsroom:
     stories: int = 0
     tags: int = 0
     journalists: int = 0
+    images: int = 0
 
 
 def load_demo_newsroom(path=None, *, dry_run=False):
@@ -157,15 +167,28 @@ def _load(data, editor, path):
             new_tags += 1
         tags[names["fr"]] = tag
 
+    pictures, new_pictures = {}, 0
+    for picture in data.get("images", []):
+        pictures[picture["key"]], created = _demo_image(picture, path)
+        new_pictures += created
+
     now = timezone.now()
     for story in data["stories"]:
         article = Article(status=story.get("status", Article.Status.DRAFT))
         if "hours_ago" in story:
             article.published_at = now - timedelta(hours=story["hours_ago"])
+        name = next(iter(story.get("title", {}).values()), "")
+        if "lead_image" in story:
+            article.lead_image = _named(pictures, [story["lead_image"]], path, name)[0]
         for field in TRANSLATED_FIELDS:
             for language, value in story.get(field, {}).items():
                 if field == "body":
-                    value = "".join(value)
+                    value = "".join(
+                        _body_figure(pictures, block, language, path, name)
+                        if isinstance(block, dict)
+                        else block
+                        for block in value
+                    )
                 setattr(article, build_localized_fieldname(field, language), value)
         title = article.first_title()
         try:
@@ -185,7 +208,63 @@ def _load(data, editor, path):
             article.tags.add(*_named(tags, story["tags"], path, title))
             record(article)
 
-    return {"stories": len(data["stories"]), "tags": new_tags, "journalists": journalists}
+    return {
+        "stories": len(data["stories"]),
+        "tags": new_tags,
+        "journalists": journalists,
+        "images": new_pictures,
+    }
+
+
+def _demo_image(picture, path):
+    """The library's picture of the demo file's ``picture``, and whether it is new.
+
+    One already in the library under the same title and credit is reused (loading again
+    after the stories were deleted adds no second copy).
+    """
+    image = Image.objects.filter(title=picture["title"], credit=picture["credit"]).first()
+    if image is not None:
+        return image, False
+    image = Image(
+        title=picture["title"],
+        credit=picture["credit"],
+        licence=picture.get("licence", ""),
+        source_url=picture.get("source_url", ""),
+    )
+    for field in ("alt", "caption"):
+        name = "alt_text" if field == "alt" else field
+        for language, value in picture.get(field, {}).items():
+            setattr(image, build_localized_fieldname(name, language), value)
+    photo = DEMO_PHOTOS / picture["file"]
+    try:
+        with open(photo, "rb") as file:
+            image.file = File(file, name=photo.name)
+            image.full_clean()
+            image.save()
+    except OSError as error:
+        raise DemoDataError(
+            _("%(file)s: the picture %(photo)s cannot be read: %(error)s")
+            % {"file": path, "photo": photo, "error": error}
+        ) from error
+    except ValidationError as error:
+        raise DemoDataError(
+            _("%(file)s: the picture %(photo)s is not valid: %(errors)s")
+            % {"file": path, "photo": photo, "errors": " ".join(error.messages)}
+        ) from error
+    return image, True
+
+
+def _body_figure(pictures, block, language, path, title):
+    """A library picture inside a body, as the editor's Figure extension writes it."""
+    image = _named(pictures, [block["image"]], path, title)[0]
+    rendition = image.rendition(library.PAGE_WIDTH)
+    alt = getattr(image, build_localized_fieldname("alt_text", language)) or ""
+    return format_html(
+        '<figure><img src="{}" alt="{}"><figcaption>{}</figcaption></figure>',
+        rendition.url,
+        alt,
+        block.get("caption", ""),
+    )
 
 
 def _named(known, names, path, title):

@@ -4,10 +4,10 @@ Django's syndication framework. A feed lists what its page lists, by the same
 rules: stories readable in the feed's language (ArticleQuerySet.readable(),
 TaggedArticle.story_keys), an embargoed tag has no feed, and another spelling of
 a tag feed's address redirects to its own. Items carry the tags as categories,
-the byline, the publication and update times (a correction moves the latter), and
-the standfirst or, with ``FEEDS_FULL_TEXT``, the whole text, followed by the story's
-corrections in the feed's language. Feeds are kept in the page cache like the
-pages they follow.
+the byline, the publication and update times (a correction moves the latter), the lead
+image as an enclosure, and the standfirst or, with ``FEEDS_FULL_TEXT``, the whole text,
+followed by the story's corrections in the feed's language. Feeds are kept in the page
+cache like the pages they follow.
 """
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -72,6 +72,14 @@ class StoryFeed(Feed):
     def item_updateddate(self, story):
         # A correction moves it too (Article.add_correction).
         return story.updated_at
+
+    def item_enclosures(self, story):
+        # The social-size rendition: RSS's <enclosure>, Atom's <link rel="enclosure">,
+        # with its length and type, which feed readers show as the item's picture.
+        image = story.social_image(self.request)
+        if image is None:
+            return []
+        return [Enclosure(image.url, str(image.size), image.mime_type)]
 
     def item_categories(self, story):
         return [tag.name for tag in story.tag_list()]

@@ -28,12 +28,13 @@ from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.text import format_lazy, get_text_list, slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
-from django_prose_editor.fields import ProseEditorField
+from django_prose_editor.fields import ProseEditorField, create_sanitizer
 from modeltranslation.utils import build_localized_fieldname
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from articles import search
+from articles import images, search
+from articles.images import Image  # noqa: F401  (a model of this app, in its own module)
 from articles.pagination import seek_stories
 
 SLUG_MAX_LENGTH = 100
@@ -1075,8 +1076,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.published().filter(either)
 
     def for_listing(self):
-        """What a list of stories shows: tags (see ``tag_list()``) and authors, newest first."""
-        return self.prefetch_related(*listing_prefetches()).order_by("-published_at", "-pk")
+        """What a list of stories shows: lead images, tags (see ``tag_list()``) and authors,
+        newest first."""
+        return (
+            self.select_related("lead_image")
+            .prefetch_related(*listing_prefetches())
+            .order_by("-published_at", "-pk")
+        )
 
     def pinned(self, language=None):
         """The front page's lead stories in ``language``, in the editors' order (FrontPagePin).
@@ -1235,9 +1241,30 @@ class Article(models.Model):
             "HardBreak": True,
             "HorizontalRule": True,
             "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+            # Pictures of the library only: keep_library_images() drops any other.
+            "Figure": True,
+            "Caption": True,
+            "Image": True,
         },
-        sanitize=True,
-        help_text=_("The text of the story. Pasted formatting is cleaned when saving."),
+        # The allow-list of the extensions above, then the library's images (applied last first).
+        sanitize=[images.keep_library_images, create_sanitizer],
+        help_text=_(
+            "The text of the story. Pasted formatting is cleaned when saving. To show a "
+            "picture of the library, insert an image with the address its page in the "
+            "library gives, and describe it in the image’s alternative text."
+        ),
+    )
+    lead_image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_of",
+        verbose_name=_("lead image"),
+        help_text=_(
+            "The picture at the top of the story, on its card in lists and when it is "
+            "shared. Find it in the library by its title or credit, or add one with +."
+        ),
     )
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -1434,6 +1461,7 @@ class Article(models.Model):
                         errors[build_localized_fieldname(field, code)] = _(
                             "This language version needs both a title and a body."
                         )
+        errors.update(self.missing_alt_texts())
         self.guess_source_language()
         if not errors and not self.has_language(self.source_language):
             errors[build_localized_fieldname("title", self.source_language)] = _(
@@ -1441,6 +1469,34 @@ class Article(models.Model):
             ) % {"language": translation.get_language_info(self.source_language)["name_translated"]}
         if errors:
             raise ValidationError(errors)
+
+    def missing_alt_texts(self):
+        """{field: error} where a picture has no alt text in a language the story has."""
+        errors = {}
+        for code in self.languages():
+            language = translation.get_language_info(code)["name_translated"]
+            if self.lead_image is not None and not getattr(
+                self.lead_image, build_localized_fieldname("alt_text", code)
+            ):
+                errors["lead_image"] = _(
+                    "The lead image has no alt text in %(language)s: describe it on the "
+                    "image’s page in the library, for readers who cannot see it."
+                ) % {"language": language}
+            body = getattr(self, build_localized_fieldname("body", code))
+            if any(not alt for _pk, alt in images.body_images(body)):
+                errors[build_localized_fieldname("body", code)] = _(
+                    "A picture in the %(language)s text has no alternative text: describe "
+                    "it, for readers who cannot see it."
+                ) % {"language": language}
+        return errors
+
+    def social_image(self, request=None):
+        """The lead image as social networks and search engines take it (Open Graph,
+        JSON-LD, feeds): an ``images.SocialImage`` (absolute ``url``, ``width``,
+        ``height``, ``size``, ``mime_type``, ``alt``), or None."""
+        if self.lead_image_id is None:
+            return None
+        return self.lead_image.social_image(request)
 
     def guess_source_language(self):
         """A new story written in another language only: that one is its original."""

@@ -1,7 +1,7 @@
 from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
-from articles.models import Article, Tag
+from articles.models import Article, Image, Tag
 
 
 @register(Article)
@@ -21,3 +21,11 @@ class TagTranslationOptions(TranslationOptions):
     fallback_languages = {"default": tuple(code for code, _name in settings.LANGUAGES)}
     empty_values = {"name": None, "slug": None}
     required_languages = {"fr": ("name",)}
+
+
+@register(Image)
+class ImageTranslationOptions(TranslationOptions):
+    fields = ("alt_text", "caption")
+    # Never the other language's words on a page: a story needs the alt text of its lead
+    # image in each of its languages (Article.clean); a caption may be left out.
+    fallback_languages = {"default": ()}

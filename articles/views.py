@@ -216,7 +216,7 @@ class ArticleListView(KeysetListView):
 
     def get_page(self, cursor, backwards, size):
         language = translation.get_language()
-        stories = Article.objects.readable(language)
+        stories = Article.objects.readable(language).select_related("lead_image")
         page = story_page(cursor, backwards, size, stories.order_by("-published_at", "-pk"))
         if cursor is None:
             self.lead_stories = list(stories.pinned(language))

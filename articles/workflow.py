@@ -69,9 +69,14 @@ JOURNALIST_PERMISSIONS = [
     ("articles", "view_tag"),
     ("articles", "view_storyevent"),
     ("articles", "view_correction"),
+    # The photo library (articles/images.py): journalists add pictures and describe them.
+    ("articles", "add_image"),
+    ("articles", "change_image"),
+    ("articles", "view_image"),
 ]
 EDITOR_PERMISSIONS = [
     *JOURNALIST_PERMISSIONS,
+    ("articles", "delete_image"),
     # Corrections are appended, never changed nor deleted (articles.models.Correction).
     ("articles", "add_correction"),
     # The front pages' lead stories.
@@ -105,6 +110,9 @@ def translator_permissions(code):
         ("articles", "change_tag"),
         ("articles", "view_storyevent"),
         ("articles", "view_correction"),
+        # Translators write the pictures' alt texts and captions in their language.
+        ("articles", "view_image"),
+        ("articles", "change_image"),
         ("articles", f"translate_article_into_{code}"),
     ]
 

@@ -268,13 +268,60 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfil
 # STATIC_ROOT at start-up, which only exists after collectstatic. Read from this file's
 # DEBUG, which the test runner does not turn off the way it turns off settings.DEBUG.
 WHITENOISE_AUTOREFRESH = DEBUG
-if not DEBUG:
+# Uploaded pictures and their renditions (articles/images.py), through the "default"
+# storage: a folder (MEDIA_ROOT) by default, an S3-compatible bucket with
+# DJANGO_STORAGE_BACKEND=s3 (django-storages, read from the AWS_* variables; see the README).
+MEDIA_URL = os.environ.get("DJANGO_MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+# Django serves MEDIA_URL from MEDIA_ROOT itself (newsroom/urls.py): always under runserver,
+# and with DJANGO_SERVE_MEDIA (make serve). A real deployment lets its web server or the
+# bucket serve them; whitenoise serves static files only.
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG)
+STORAGE_BACKEND = os.environ.get("DJANGO_STORAGE_BACKEND", "filesystem").strip().lower()
+if STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            # Public pictures: plain addresses that pages and caches can keep, not signed ones
+            # that expire.
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "file_overwrite": False,
+            # Renditions never change under their name (a new upload gets new names).
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured(
+            "AWS_STORAGE_BUCKET_NAME must be set when DJANGO_STORAGE_BACKEND is s3."
+        )
+    SERVE_MEDIA = False
+else:
+    raise ImproperlyConfigured(
+        f"DJANGO_STORAGE_BACKEND must be filesystem or s3, not {STORAGE_BACKEND!r}."
+    )
+STORAGES = {
+    "default": DEFAULT_STORAGE,
     # collectstatic writes content-hashed, compressed copies that whitenoise serves with
     # far-future cache headers. Debug (runserver, tests) keeps plain names: no manifest needed.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# The largest picture a journalist may upload, in bytes and in pixels (width × height):
+# beyond 40 million pixels a picture takes hundreds of megabytes to decode.
+IMAGES_MAX_UPLOAD_BYTES = env_int("DJANGO_IMAGES_MAX_UPLOAD_BYTES", 20_000_000)
+IMAGES_MAX_PIXELS = env_int("DJANGO_IMAGES_MAX_PIXELS", 40_000_000)
 
 LOGIN_URL = "admin:login"
 

@@ -1,8 +1,16 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from articles import sitemaps
+
+
+def media(request, path):
+    """An uploaded picture from MEDIA_ROOT (as it is now: tests move it)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 # At the site's root, one for both languages: where crawlers look first.
 crawlers = (
@@ -24,3 +32,10 @@ urlpatterns = [
         path("", include("articles.urls")),
     ),
 ]
+
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/") and "://" not in settings.MEDIA_URL:
+    # Uploaded pictures, for runserver and make serve (whitenoise serves static files only).
+    # A deployment serves MEDIA_ROOT from its web server, or uses a bucket (see the README).
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media, name="media")
+    )

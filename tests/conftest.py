@@ -13,6 +13,16 @@ def _french_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded pictures and their renditions go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
 @pytest.fixture
 def staff(db):
     return StaffFactory(username="redaction")

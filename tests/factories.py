@@ -1,11 +1,14 @@
+import io
 from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from PIL import Image as PILImage
 
-from articles.models import Article, LanguageState, Tag
+from articles.models import Article, Image, LanguageState, Tag
 
 
 class UserFactory(DjangoModelFactory):
@@ -65,3 +68,32 @@ class ArticleFactory(DjangoModelFactory):
     def authors(self, create, extracted, **kwargs):
         if create and extracted:
             self.authors.add(*extracted)
+
+
+def picture_bytes(width=2000, height=1000, image_format="JPEG", colour=(30, 90, 160)):
+    """The bytes of a plain picture of that size and format."""
+    buffer = io.BytesIO()
+    mode = "RGBA" if image_format == "PNG" else "RGB"
+    PILImage.new(mode, (width, height), colour).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+class ImageFactory(DjangoModelFactory):
+    """A picture of the library, described in both languages, its renditions made."""
+
+    class Meta:
+        model = Image
+
+    class Params:
+        dimensions = (2000, 1000)
+
+    file = factory.LazyAttribute(
+        lambda image: ContentFile(picture_bytes(*image.dimensions), name="photo.jpg")
+    )
+    title = factory.Sequence(lambda n: f"Photo {n}")
+    alt_text_fr = factory.Sequence(lambda n: f"Description de la photo {n}")
+    alt_text_en = factory.Sequence(lambda n: f"Description of photo {n}")
+    caption_fr = "Légende."
+    caption_en = "Caption."
+    credit = "Léa Dubois / La Rédaction"
+    licence = "CC BY 4.0"

@@ -68,6 +68,7 @@ def test_the_picker_offers_only_the_models_the_roles_are_made_of(staff):
         ("articles", "article"),
         ("articles", "tag"),
         ("articles", "taggedarticle"),
+        ("articles", "image"),
         ("articles", "storyevent"),
         ("articles", "correction"),
         ("articles", "frontpage"),
@@ -91,8 +92,8 @@ def test_the_role_form_shows_permissions_in_the_admins_language(staff_client, la
     # Django's own labels ("Rédaction | article | Can change story") and taggit's tags.
     assert not [label for label in labels if "|" in label]
     # Four each for story, tag, story tag, story event, correction, front page, lead story,
-    # user and group; five of the newsroom's.
-    assert len(labels) == len(set(labels)) == 41
+    # image, user and group; five of the newsroom's.
+    assert len(labels) == len(set(labels)) == 45
 
 
 def test_the_account_form_hides_taggit_sessions_and_the_admin_log(staff_client, staff):

@@ -1,5 +1,6 @@
 import html
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -122,7 +123,9 @@ def test_demo_bodies_are_unchanged_by_sanitising(demo):
     for story in read_demo_data()["stories"]:
         article = Article.objects.get(title_fr=story["title"]["fr"])
         for language, blocks in story["body"].items():
-            saved = getattr(article, f"body_{language}")
+            # Pictures of the library are rewritten from it (tests/test_images.py): the text only.
+            saved = re.sub(r"<figure>.*?</figure>", "", getattr(article, f"body_{language}"))
+            blocks = [block for block in blocks if isinstance(block, str)]
             if html.unescape(saved) != html.unescape("".join(blocks)):
                 changed.append((language, story["title"]["fr"]))
     assert changed == []

@@ -14,12 +14,19 @@ from django.urls import reverse
 from articles.feeds import tag_feed_url
 from articles.models import Article, Correction, FrontPage, FrontPagePin, Tag
 from articles.views import TagListView
-from tests.factories import ArticleFactory, TagFactory
+from tests.factories import ArticleFactory, ImageFactory, TagFactory
 from tests.test_views import deep_page, url_in
 
 pytestmark = pytest.mark.django_db
 
-BIG_TABLES = ["articles_article", "articles_taggedarticle", "articles_tag", "articles_tagpair"]
+# The photo library grows by the tens of thousands too: cards join it by primary key.
+BIG_TABLES = [
+    "articles_article",
+    "articles_taggedarticle",
+    "articles_tag",
+    "articles_tagpair",
+    "articles_image",
+]
 
 
 def plans_of(client, url, switched_off=("enable_seqscan",)):
@@ -48,8 +55,13 @@ def plans_of(client, url, switched_off=("enable_seqscan",)):
 def corpus(settings):
     settings.ARTICLES_PER_PAGE = 3
     tags = TagFactory.create_batch(4)
+    pictures = ImageFactory.create_batch(2, dimensions=(60, 30))
     for number in range(20):
-        ArticleFactory(tags=tags[: 1 + number % 4], english=number % 3 != 0)
+        ArticleFactory(
+            tags=tags[: 1 + number % 4],
+            english=number % 3 != 0,
+            lead_image=pictures[number % 2] if number % 4 else None,
+        )
     return tags
 
 
