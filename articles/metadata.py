@@ -55,6 +55,7 @@ def page(request, *, title, description, url, alternates, kind="website", story=
         ],
         "twitter_site": settings.TWITTER_SITE,
         "modified": story_modified(story) if story is not None else None,
+        "image": story.social_image(request) if story is not None else None,
     }
 
 
@@ -67,10 +68,11 @@ def story_description(story):
     return story.standfirst or story.body
 
 
-def story_json_ld(story, absolute_url):
+def story_json_ld(story, absolute_url, image=None):
     """schema.org ``NewsArticle`` of ``story`` in the active language, ready for a <script>.
 
-    ``absolute_url(path)`` makes a path absolute (articles.views.absolute_url).
+    ``absolute_url(path)`` makes a path absolute (articles.views.absolute_url); ``image``
+    is the lead image's social rendition (Article.social_image()).
     """
     language = translation.get_language()
     url = absolute_url(story.url_for(language))
@@ -98,6 +100,16 @@ def story_json_ld(story, absolute_url):
             "url": absolute_url(reverse("articles:article-list")),
         },
     }
+    if image is not None:
+        data["image"] = [
+            {
+                "@type": "ImageObject",
+                "url": image.url,
+                "width": image.width,
+                "height": image.height,
+                **({"caption": image.alt} if image.alt else {}),
+            }
+        ]
     others = [
         {"@type": "NewsArticle", "@id": absolute_url(story.url_for(code)), "inLanguage": code}
         for code in story.public_languages()

@@ -309,23 +309,26 @@ class ArticleDetailView(DetailView):
         entries = alternates(
             self.request, dict(story.translations(self.preview)), preferred=story.source_language
         )
+        meta = metadata.page(
+            self.request,
+            title=story.title,
+            description=metadata.story_description(story),
+            url=canonical_url,
+            alternates=entries,
+            kind="article",
+            story=story,
+        )
         return super().get_context_data(
             canonical_url=canonical_url,
             preview=self.preview,
             related_stories=self.related,
             alternates=entries,
-            meta=metadata.page(
-                self.request,
-                title=story.title,
-                description=metadata.story_description(story),
-                url=canonical_url,
-                alternates=entries,
-                kind="article",
-                story=story,
-            ),
+            meta=meta,
             json_ld=None
             if self.preview
-            else metadata.story_json_ld(story, lambda url: absolute_url(self.request, url)),
+            else metadata.story_json_ld(
+                story, lambda url: absolute_url(self.request, url), meta["image"]
+            ),
             **kwargs,
         )
 
@@ -485,9 +488,9 @@ class TagDetailView(KeysetListView):
         anchor = self.page.anchor
         if anchor is None:
             return True
-        keys, _readable = TaggedArticle.objects.story_keys(
+        keys = TaggedArticle.objects.story_keys(
             self.tags, self.operator, cursor=anchor, limit=2, language=language
-        )
+        ).keys
         return len(keys) == 2 and StoryCursor(*keys[0]) == anchor
 
     def meta_title(self):

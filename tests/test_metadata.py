@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from articles.models import LanguageState, Tag
-from tests.factories import ArticleFactory, TagFactory, UserFactory
+from tests.factories import ArticleFactory, ImageFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +333,30 @@ def test_english_tag_names_are_json_ld_keywords_on_the_english_page(client):
     story = ArticleFactory(english=True, tags=[tag])
     assert Head(client.get(story.url_for("en"))).json_ld()["keywords"] == ["Climate"]
     assert Tag.objects.count() == 1
+
+
+def test_a_story_with_a_lead_image_shares_it_in_its_card_and_json_ld(client):
+    image = ImageFactory(dimensions=(2000, 1000))
+    story = ArticleFactory(english=True, lead_image=image)
+    head = Head(client.get(story.url_for("en")))
+    social = story.social_image()
+    assert head.meta("twitter:card") == "summary_large_image"
+    assert head.meta("og:image") == social.url
+    assert urlsplit(social.url).scheme in ("http", "https")
+    assert (head.meta("og:image:width"), head.meta("og:image:height")) == ("1200", "600")
+    assert head.meta("og:image:alt") == image.alt_text_en
+    (picture,) = head.json_ld()["image"]
+    assert picture == {
+        "@type": "ImageObject",
+        "url": social.url,
+        "width": 1200,
+        "height": 600,
+        "caption": image.alt_text_en,
+    }
+
+
+def test_a_story_without_an_image_names_none(client):
+    story = ArticleFactory()
+    head = Head(client.get(story.url_for("fr")))
+    assert head.meta("og:image") is None
+    assert "image" not in head.json_ld()
