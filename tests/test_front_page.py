@@ -108,8 +108,9 @@ def test_the_home_page_with_lead_stories_runs_one_query_more_at_most(
     stories = [ArticleFactory(english=True, tags=tags) for _ in range(60)]
     for position, story in enumerate(stories[10:20], start=1):
         pin(story, language=language, position=position)
-    # The page of stories, the lead stories, their tags and their authors.
-    with django_assert_max_num_queries(4):
+    # The page of stories, the lead stories, their tags and their authors, and whether
+    # the other language has a home page (its hreflang alternate).
+    with django_assert_max_num_queries(5):
         response = client.get(url_in(language, "articles:article-list"))
     assert len(lead_titles(response)) == 10
 

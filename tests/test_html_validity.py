@@ -158,7 +158,11 @@ def problems(tree, language):
             labelled = (
                 element.get("aria-label")
                 or element.get("aria-labelledby")
-                or (element.get("id") and root.find(f".//label[@for='{element.get('id')}']"))
+                # An element without children is false: ask whether one was found.
+                or (
+                    element.get("id") is not None
+                    and root.find(f".//label[@for='{element.get('id')}']") is not None
+                )
             )
             if not labelled:
                 found.append(f"<{element.tag} name={element.get('name')!r}> without a label")

@@ -353,7 +353,8 @@ def test_a_home_page_of_stories_with_pictures_runs_a_fixed_number_of_queries(
         ArticleFactory(
             tags=tags, english=True, authors=[], lead_image=ImageFactory(dimensions=(60, 30))
         )
-    with django_assert_max_num_queries(4):
+    # As without pictures (tests/test_views.py): they come with their stories.
+    with django_assert_max_num_queries(5):
         response = client.get(url_in(language, "articles:article-list"))
     assert len(lxml.html.fromstring(response.content).cssselect(".story-card img")) == 20
 
@@ -369,7 +370,7 @@ def test_a_tag_page_of_stories_with_pictures_runs_a_fixed_number_of_queries(
         ArticleFactory(
             tags=tags, english=True, authors=[], lead_image=ImageFactory(dimensions=(60, 30))
         )
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(Tag.combination_url(tags[:2], operator))
     assert len(lxml.html.fromstring(response.content).cssselect(".story-card img")) == 20
 
@@ -378,7 +379,8 @@ def test_a_story_page_with_a_picture_runs_a_fixed_number_of_queries(
     client, django_assert_max_num_queries
 ):
     story = ArticleFactory(tags=TagFactory.create_batch(8), english=True, lead_image=ImageFactory())
-    with django_assert_max_num_queries(3):
+    # Story, tags, authors, corrections, related stories: the picture comes with the story.
+    with django_assert_max_num_queries(5):
         response = client.get(story.url_for("en"))
     assert response.status_code == 200
 
