@@ -490,9 +490,9 @@ def test_a_deep_tag_page_runs_as_many_queries_as_the_first(
     settings.ARTICLES_PER_PAGE = 2
     tags = build_corpus(12, 3)
     url = deep_page(client, Tag.combination_url(tags[:2], operator), 4)
-    # 7: whether the English page after the same story exists; with "+", also where
-    # the read of the rarest tag stops (TaggedArticle.story_keys), for both.
-    with django_assert_max_num_queries(7):
+    # 8: whether the English page after the same story exists; with "+", also where
+    # the read of the rarest tag stops (TaggedArticle.story_keys), for each of the two.
+    with django_assert_max_num_queries(8):
         response = client.get(url)
     assert len(response.context["object_list"]) == 2
 
