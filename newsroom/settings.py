@@ -109,7 +109,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a request no page can answer (NUL characters, too many parameters) stops here.
+    # First: /healthz for load balancers, whatever the Host header (newsroom/health.py).
+    # Not logged: a probe every second would drown the requests.
+    "newsroom.health.HealthCheckMiddleware",
+    # A request id and one log line per request (newsroom/request_log.py).
+    "newsroom.request_log.RequestLogMiddleware",
+    # Then: a request no page can answer (NUL characters, too many parameters) stops here.
     "newsroom.middleware.RequestEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files from the application, before any middleware that
@@ -352,22 +357,46 @@ SITEMAP_CACHE_SECONDS = env_int("DJANGO_SITEMAP_CACHE_SECONDS", 300)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Served over HTTPS (DJANGO_SITE_URL says https): then plain HTTP is redirected and browsers
+# are told to use HTTPS only (HSTS), unless the variables below say otherwise.
+HTTPS = SITE_URL.startswith("https://")
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-    # Off by default (make serve is plain HTTP on loopback): a browser that has seen it over
-    # HTTPS refuses plain HTTP for the whole period, so set it once HTTPS is there for good.
-    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    # Only behind a TLS proxy that says so (DJANGO_BEHIND_TLS_PROXY): without that header
+    # every request would look like plain HTTP and be redirected for ever.
+    SECURE_SSL_REDIRECT = env_bool(
+        "DJANGO_SECURE_SSL_REDIRECT", HTTPS and "SECURE_PROXY_SSL_HEADER" in globals()
+    )
+    # A browser that has seen HSTS over HTTPS refuses plain HTTP to the site (and with
+    # includeSubDomains to its subdomains) for a year; browsers ignore it over plain HTTP,
+    # so make serve's http:// address is unaffected.
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+    # Preloading is a request to browser makers, hard to take back: the newsroom decides
+    # (hstspreload.org), so it stays off and Django's reminder (security.W021) is silenced.
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
-    # Without DEBUG, Django's default logging only mails errors to ADMINS (there are none):
-    # send them to stderr, which gunicorn writes to its error log.
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # One JSON object per line on stderr (gunicorn passes it on): each request's line from
+    # newsroom.request_log, and errors with their traceback and request id. Django's own
+    # 4xx warnings are left out: the request line says the same.
     LOGGING = {
         "version": 1,
         "disable_existing_loggers": False,
-        "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+        "filters": {"request_id": {"()": "newsroom.request_log.RequestIdFilter"}},
+        "formatters": {"json": {"()": "newsroom.request_log.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
-            "django": {"handlers": ["stderr"], "level": "ERROR"},
+            "django": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+            "newsroom.requests": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         },
     }

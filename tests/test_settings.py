@@ -223,25 +223,50 @@ def test_https_is_trusted_from_the_proxy_header_only_behind_a_tls_proxy():
     ]
 
 
-def test_hsts_is_off_unless_configured():
-    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION) == 0
-    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION, DJANGO_SECURE_HSTS_SECONDS="31536000") == (
-        31536000
-    )
+def test_an_https_site_gets_a_year_of_hsts_for_itself_and_its_subdomains_without_preload():
+    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION) == 31_536_000
+    assert setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", **PRODUCTION) is True
+    assert setting("SECURE_HSTS_PRELOAD", **PRODUCTION) is False
+    assert setting("SECURE_HSTS_SECONDS", **PRODUCTION, DJANGO_SECURE_HSTS_SECONDS="3600") == 3600
 
 
-def test_a_production_configuration_behind_https_passes_the_deployment_checks():
-    result = load_settings(
+def test_a_plain_http_site_gets_no_hsts_and_no_redirect():
+    plain = {**PRODUCTION, "DJANGO_SITE_URL": "http://news.example.org"}
+    assert setting("SECURE_HSTS_SECONDS", **plain) == 0
+    assert setting("SECURE_SSL_REDIRECT", **plain, DJANGO_BEHIND_TLS_PROXY="true") is False
+
+
+def test_plain_http_is_redirected_only_behind_a_tls_proxy_that_says_what_was_https():
+    # Without the proxy's header every request would look like plain HTTP: a redirect loop.
+    assert setting("SECURE_SSL_REDIRECT", **PRODUCTION) is False
+    assert setting("SECURE_SSL_REDIRECT", **PRODUCTION, DJANGO_BEHIND_TLS_PROXY="true") is True
+
+
+def deploy_check(**environment):
+    return load_settings(
         "import django; django.setup(); from django.core.management import call_command; "
         "call_command('check', deploy=True, fail_level='WARNING')",
         **{**PRODUCTION, "DJANGO_SECRET_KEY": "a-long-random-key-0123456789-abcdefghijklmnopqrstu"},
-        DJANGO_BEHIND_TLS_PROXY="true",
-        DJANGO_SECURE_SSL_REDIRECT="true",
-        DJANGO_SECURE_HSTS_SECONDS="31536000",
-        DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
-        DJANGO_SECURE_HSTS_PRELOAD="true",
+        **environment,
     )
+
+
+def test_a_production_configuration_behind_https_passes_the_deployment_checks_by_default():
+    result = deploy_check(DJANGO_BEHIND_TLS_PROXY="true")
     assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout + result.stderr
+
+
+def test_the_deployment_checks_still_report_what_a_configuration_turns_off():
+    result = deploy_check(DJANGO_BEHIND_TLS_PROXY="true", DJANGO_SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
+
+
+def test_preloading_hsts_is_the_newsrooms_choice():
+    result = deploy_check(DJANGO_BEHIND_TLS_PROXY="true", DJANGO_SECURE_HSTS_PRELOAD="true")
+    assert result.returncode == 0, result.stderr
+    assert setting("SECURE_HSTS_PRELOAD", **PRODUCTION, DJANGO_SECURE_HSTS_PRELOAD="true") is True
 
 
 def test_production_refuses_to_start_without_its_public_address():
