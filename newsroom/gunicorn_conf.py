@@ -28,7 +28,8 @@ preload_app = False
 max_requests = 1000
 max_requests_jitter = 100
 
-accesslog = "-"
+# Each request is logged once, as JSON, by newsroom.request_log (with its request id).
+accesslog = None
 errorlog = "-"
 
 # gunicorn's runtime control socket sits at one path per user ($HOME/.gunicorn/gunicorn.ctl):

@@ -39,3 +39,6 @@ if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/") and "://" not in 
     urlpatterns.append(
         re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", media, name="media")
     )
+
+# 503 when the database is out of reach, else the 500 page; both in the address's language.
+handler500 = "newsroom.errors.server_error"
