@@ -54,14 +54,16 @@ class StoryFeed(Feed):
             (correction_label(correction), correction.text)
             for correction in story.shown_corrections
         ]
+        # RSS descriptions and Atom summaries are HTML to feed readers: the standfirst and
+        # the corrections are plain text, escaped here so that readers show them as text.
         if settings.FEEDS_FULL_TEXT:
             # The body is sanitised with an allow-list when the story is saved.
-            return format_html(
-                "{}{}",
-                mark_safe(story.body),  # noqa: S308
-                format_html_join("", "<p><strong>{}</strong> {}</p>", notes),
-            )
-        return "\n\n".join([story.standfirst or "", *(f"{label} {text}" for label, text in notes)])
+            text = mark_safe(story.body)  # noqa: S308
+        else:
+            text = format_html("<p>{}</p>", story.standfirst) if story.standfirst else ""
+        return format_html(
+            "{}{}", text, format_html_join("", "<p><strong>{}</strong> {}</p>", notes)
+        )
 
     def item_author_name(self, story):
         return story.byline() or None

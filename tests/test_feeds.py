@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 from django.utils import timezone
+from lxml import etree
 
 from articles.models import LanguageState
 from tests.factories import ArticleFactory, TagFactory, UserFactory
@@ -69,7 +70,7 @@ def test_a_feed_says_its_language_and_each_storys_tags_author_and_times(client, 
     assert {tag.term for tag in entry.tags} == {"Russie", "Corée du Nord"}
     assert entry.author == "Léa Dubois"
     assert entry.link == "http://testserver" + newsroom["both"].url_for("fr")
-    assert entry.summary == "Le chapeau."
+    assert entry.summary == "<p>Le chapeau.</p>"
     assert entry.published_parsed is not None
     _response, atom = feed(client, url_in("en", "articles:feed-atom"))
     assert atom.version == "atom10"
@@ -185,3 +186,17 @@ def test_feeds_are_kept_in_the_page_cache_like_their_pages(client, newsroom, set
         response = client.get(url)
         assert response["X-Page-Cache"] == "hit"
         assert response["Content-Type"].startswith("application/rss+xml")
+
+
+def test_a_standfirst_that_looks_like_markup_reaches_feed_readers_as_text(client):
+    # Readers render descriptions as HTML: plain text must arrive escaped.
+    ArticleFactory(title_fr="Balises", standfirst_fr='<img src=x onerror="steal()"> & <b>gras</b>')
+    for name in ("articles:feed", "articles:feed-atom"):
+        response = client.get(url_in("fr", name))
+        raw = etree.fromstring(response.content)
+        atom = "{http://www.w3.org/2005/Atom}"
+        items = raw.findall("channel/item/description") + raw.findall(f"{atom}entry/{atom}summary")
+        (description,) = [element.text for element in items]
+        assert description == (
+            "<p>&lt;img src=x onerror=&quot;steal()&quot;&gt; &amp; &lt;b&gt;gras&lt;/b&gt;</p>"
+        )
