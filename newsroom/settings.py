@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
     "django_prose_editor",
     # Stories' revisions (articles/revisions.py).
     "reversion",
+    # Only for its system checks of the CONTENT_SECURITY_POLICY settings.
+    "csp",
     "articles",
 ]
 
@@ -114,9 +117,14 @@ MIDDLEWARE = [
     "newsroom.health.HealthCheckMiddleware",
     # A request id and one log line per request (newsroom/request_log.py).
     "newsroom.request_log.RequestLogMiddleware",
-    # Then: a request no page can answer (NUL characters, too many parameters) stops here.
-    "newsroom.middleware.RequestEdgeMiddleware",
+    # Then the security headers, so that every answer carries them: the edge's 400s, static
+    # files and the page cache's pages too (see "Security headers" in the README).
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Then a request no page can answer (NUL characters, too many parameters) stops here.
+    "newsroom.middleware.RequestEdgeMiddleware",
     # Serves collected static files from the application, before any middleware that
     # reads the session or the database (see "Serving in production" in the README).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -127,7 +135,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # ETag on every page, and 304 for a client that has it (cached pages included).
     "django.middleware.http.ConditionalGetMiddleware",
     # Last but one, so that a cached page skips only the view; see articles/cache.py.
@@ -329,6 +336,70 @@ IMAGES_MAX_UPLOAD_BYTES = env_int("DJANGO_IMAGES_MAX_UPLOAD_BYTES", 20_000_000)
 IMAGES_MAX_PIXELS = env_int("DJANGO_IMAGES_MAX_PIXELS", 40_000_000)
 
 LOGIN_URL = "admin:login"
+
+# Security headers (newsroom/security.py; "Security headers" in the README).
+# Django's defaults, stated because the tests hold the site to them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Links to other sites tell them the newsroom's address, never the page's path and query.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Powerful browser features no page of the site uses, refused to it and to what it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
+
+
+def content_security_policy(**directives):
+    policy = {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # The storage's origin is added when pictures come from elsewhere (a bucket).
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **directives,
+    }
+    if CONTENT_SECURITY_POLICY_REPORT_URI:
+        policy["report-uri"] = [CONTENT_SECURITY_POLICY_REPORT_URI]
+    return {"DIRECTIVES": policy}
+
+
+# Where browsers send a report of what the policy blocked (empty: nowhere).
+CONTENT_SECURITY_POLICY_REPORT_URI = os.environ.get("DJANGO_CSP_REPORT_URI", "").strip()
+# Public pages: no inline script, no inline style, no nonce (cached pages are shared).
+PUBLIC_CONTENT_SECURITY_POLICY = content_security_policy()
+# The admin: the request's nonce for django-prose-editor's inline import map, and inline
+# styles for the <style> element its editor (Tiptap) inserts. Never cached, so a nonce is safe.
+ADMIN_CONTENT_SECURITY_POLICY = content_security_policy(
+    **{"script-src": [SELF, NONCE], "style-src": [SELF, UNSAFE_INLINE]}
+)
+# "true": browsers only report what the policies would block (to roll them out), no blocking.
+if env_bool("DJANGO_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = PUBLIC_CONTENT_SECURITY_POLICY
+else:
+    CONTENT_SECURITY_POLICY = PUBLIC_CONTENT_SECURITY_POLICY
 
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # A page of stories with all of several tags reads at most this many stories of the rarest
