@@ -158,7 +158,10 @@ def new_account(client, password):
             "zq8vx2mwk4p",
             "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères.",
         ),
-        ("nbernard2026", "Le mot de passe est trop semblable au champ « nom d’utilisateur »."),
+        (
+            "nbernard2026",
+            "Le mot de passe est trop semblable au champ «\u00a0nom d’utilisateur\u00a0».",
+        ),
         ("482915736204", "Ce mot de passe est entièrement numérique."),
     ],
 )
