@@ -34,7 +34,7 @@ from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
-from articles import images, revisions, search, workflow
+from articles import images, lockouts, revisions, search, workflow
 from articles.accounts import PermissionsField, PickersForm, person_label
 from articles.models import (
     FRONT_PAGE_MAX_PINS,
@@ -243,6 +243,17 @@ class StoryChangeList(OfferedFiltersChangeList):
         return self.page is not None and not self.page.object_list and self.page_num > 1
 
 
+class UserChangeList(OfferedFiltersChangeList):
+    """The accounts, each marked when too many failed sign-ins have locked it (one query)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        users = list(self.result_list)  # the page's rows, kept by the list it shows
+        locked = lockouts.locked_usernames(user.get_username() for user in users)
+        for user in users:
+            user.sign_in_locked = user.get_username() in locked
+
+
 # Django's user and group pages, with the same changelist as the newsroom's own.
 admin.site.unregister(get_user_model())
 admin.site.unregister(Group)
@@ -260,9 +271,39 @@ class UserAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_adm
     # names, email) are what the story's author picker searches.
     ordering = ["last_name", "first_name", "username"]
     form = UserForm
+    list_display = [*auth_admin.UserAdmin.list_display, "sign_in_locked"]
+    actions = ["unlock"]
+
+    def get_changelist(self, request, **kwargs):
+        return UserChangeList
 
     def autocomplete_label(self, user):
         return person_label(user)
+
+    @admin.display(description=_("sign-in locked"), boolean=True)
+    def sign_in_locked(self, user):
+        return getattr(user, "sign_in_locked", False)
+
+    def has_unlock_permission(self, request):
+        return request.user.has_perm(lockouts.UNLOCK)
+
+    @admin.action(description=_("Unlock the selected accounts"), permissions=["unlock"])
+    def unlock(self, request, queryset):
+        """Forget the accounts' failed sign-ins, which lifts their lock (articles/lockouts.py)."""
+        users = list(queryset)
+        lockouts.unlock(user.get_username() for user in users)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account was unlocked. If sign-in is still refused, the network it "
+                "comes from is locked: delete that address’s sign-in attempts.",
+                "%(count)d accounts were unlocked. If sign-in is still refused, the network it "
+                "comes from is locked: delete that address’s sign-in attempts.",
+                len(users),
+            )
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
     def may_manage(self, user, account):
         return workflow.may_manage_account(user, account)

@@ -11,7 +11,8 @@ groups (created by migration 0005) holding these permissions:
 - **Translator into <language>**: edits only that language's title, slug,
   standfirst and body, and that language's tag names and slugs, and marks the
   translation ready (readers see it) or takes it back.
-- **Editor-in-chief**: an editor who also manages accounts and roles.
+- **Editor-in-chief**: an editor who also manages accounts and roles, and unlocks
+  accounts locked after too many failed sign-ins (articles/lockouts.py).
 
 Editors also choose each language's front page (its pinned lead stories) and
 append corrections to published stories; nobody changes or deletes a correction.
@@ -99,6 +100,9 @@ CHIEF_PERMISSIONS = [
         for model in ("user", "group")
         for action in ("add", "change", "delete", "view")
     ],
+    # Failed sign-ins (articles/lockouts.py): seeing them, and deleting them, which unlocks.
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
 ]
 
 

@@ -7,6 +7,7 @@ sets to try production mode on a developer's machine).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -108,6 +109,8 @@ INSTALLED_APPS = [
     "reversion",
     # Only for its system checks of the CONTENT_SECURITY_POLICY settings.
     "csp",
+    # Failed staff sign-ins and lockouts (articles/lockouts.py), named for the admin.
+    "newsroom.apps.AxesConfig",
     "articles",
 ]
 
@@ -141,6 +144,11 @@ MIDDLEWARE = [
     "articles.cache.PageCacheMiddleware",
     # Inside the page cache, which keeps its result: cached pages pay nothing for it.
     "articles.typography.FrenchTypographyMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused by the lockout into the lockout
+    # page, which then goes out through every middleware above like any admin page (session,
+    # CSRF, frame and security headers). The page cache never sees it (a POST), and French
+    # typography leaves the admin alone.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -247,9 +255,15 @@ PAGE_CACHE_REPLICA_LAG = env_int("PAGE_CACHE_REPLICA_LAG", 2 if DATABASE_REPLICA
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's checks on every password set in the admin (new accounts, changes). Twelve
+# characters at least: staff sign in with a password alone (OWASP asks 15 without a second
+# factor, 8 with one; twelve is Django's 8 made sturdier while a second factor is missing).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -401,6 +415,47 @@ if env_bool("DJANGO_CSP_REPORT_ONLY", False):
 else:
     CONTENT_SECURITY_POLICY = PUBLIC_CONTENT_SECURITY_POLICY
 
+# Staff sign-in (articles/lockouts.py). django-axes checks each attempt first, so that a
+# locked-out account or address is refused before its password is even tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins within the cool-off, counted for each username (whatever
+# the address: one account attacked from many machines) and for each address (whatever
+# the username: one machine trying many accounts), that username or address is locked.
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Minutes a lock lasts after the last failed attempt; one made meanwhile starts it over.
+AXES_COOLOFF_MINUTES = env_int("DJANGO_AXES_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "DJANGO_AXES_FAILURE_LIMIT and DJANGO_AXES_COOLOFF_MINUTES must be at least 1."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A successful sign-in forgets that person's own failures from that address only
+# (articles.lockouts): axes' own reset would also forget every other username's failures
+# from the address, so one valid account would let a machine try others without end.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "articles.lockouts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "articles.lockouts.client_address"
+# Attempts are kept in the database (every worker sees the same counts) and listed in the
+# admin, where deleting them unlocks; sign-ins are logged there too.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# No startup banner in every worker's log.
+AXES_VERBOSE = False
+
+# Staff sessions last a working day, then the admin asks to sign in again.
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60)
+if SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured("DJANGO_SESSION_COOKIE_AGE must be at least 60 seconds.")
+# Closing the browser (a shared newsroom computer) ends the session too.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# Django's default, said here: scripts never read the session cookie.
+SESSION_COOKIE_HTTPONLY = True
+
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "20"))
 # A page of stories with all of several tags reads at most this many stories of the rarest
 # one, then says how far it looked and offers to look further (TaggedArticle.story_keys).
@@ -425,8 +480,15 @@ SITEMAP_CACHE_SECONDS = env_int("DJANGO_SITEMAP_CACHE_SECONDS", 300)
 
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto: only then may Django trust
 # that header (a client could send it to a server reached directly).
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of Django that each append the address they saw to X-Forwarded-For: the
+# client's is the one the outermost of them wrote, read from the right (articles.lockouts).
+# Without a proxy the address is the connection's own; anything a client sends is ignored.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1) if BEHIND_TLS_PROXY else 0
+if BEHIND_TLS_PROXY and TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be at least 1 behind a TLS proxy.")
 
 # Served over HTTPS (DJANGO_SITE_URL says https): then plain HTTP is redirected and browsers
 # are told to use HTTPS only (HSTS), unless the variables below say otherwise.

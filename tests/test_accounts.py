@@ -2,9 +2,10 @@
 shows what the newsroom's roles are made of, named in the admin's language."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from articles import workflow
 from articles.accounts import offered_permissions, permission_label, person_label
@@ -75,6 +76,8 @@ def test_the_picker_offers_only_the_models_the_roles_are_made_of(staff):
         ("articles", "frontpagepin"),
         ("auth", "user"),
         ("auth", "group"),
+        # Failed sign-ins: editors-in-chief unlock accounts (articles/lockouts.py).
+        ("axes", "accessattempt"),
     }
 
 
@@ -92,8 +95,8 @@ def test_the_role_form_shows_permissions_in_the_admins_language(staff_client, la
     # Django's own labels ("Rédaction | article | Can change story") and taggit's tags.
     assert not [label for label in labels if "|" in label]
     # Four each for story, tag, story tag, story event, correction, front page, lead story,
-    # image, user and group; five of the newsroom's.
-    assert len(labels) == len(set(labels)) == 45
+    # image, user, group and sign-in attempt; five of the newsroom's.
+    assert len(labels) == len(set(labels)) == 49
 
 
 def test_the_account_form_hides_taggit_sessions_and_the_admin_log(staff_client, staff):
@@ -129,3 +132,91 @@ def test_an_editor_in_chief_is_offered_what_they_may_give(client):
     assert "articles.translate_article_into_en" in offered
     assert "auth.add_user" in offered
     assert "articles.delete_storyevent" not in offered
+
+
+# Passwords set in the admin go through Django's validators (AUTH_PASSWORD_VALIDATORS).
+
+
+def new_account(client, password):
+    return client.post(
+        admin_url("auth_user_add"),
+        {
+            "username": "nbernard",
+            "usable_password": "true",
+            "password1": password,
+            "password2": password,
+            "_save": "Save",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password123", "Ce mot de passe est trop courant."),
+        (
+            "zq8vx2mwk4p",
+            "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères.",
+        ),
+        (
+            "nbernard2026",
+            "Le mot de passe est trop semblable au champ «\u00a0nom d’utilisateur\u00a0».",
+        ),
+        ("482915736204", "Ce mot de passe est entièrement numérique."),
+    ],
+)
+def test_a_new_account_with_a_weak_password_is_refused(client, chief, password, reason):
+    client.force_login(chief)
+    response = new_account(client, password)
+    assert response.status_code == 200
+    assert reason in response.context["adminform"].form.errors["password2"]
+    assert not get_user_model().objects.filter(username="nbernard").exists()
+
+
+def test_a_new_account_with_a_long_uncommon_password_is_made(client, chief):
+    client.force_login(chief)
+    assert new_account(client, "une phrase de passe solide").status_code == 302
+
+
+def test_changing_a_password_to_a_weak_one_is_refused(client, chief, journalist):
+    client.force_login(chief)
+    response = client.post(
+        admin_url("auth_user_password_change", journalist.pk),
+        {"usable_password": "true", "password1": "password123", "password2": "password123"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["password2"]
+    journalist.refresh_from_db()
+    assert not journalist.check_password("password123")
+
+
+def test_ones_own_password_change_refuses_a_weak_one(client, journalist):
+    client.force_login(journalist)
+    response = client.post(
+        admin_url("password_change"),
+        {
+            "old_password": "correct horse battery staple",
+            "new_password1": "password123",
+            "new_password2": "password123",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+    journalist.refresh_from_db()
+    assert journalist.check_password("correct horse battery staple")
+
+
+def test_signing_in_gives_an_http_only_cookie_and_a_session_of_a_working_day(client, journalist):
+    response = client.post(
+        admin_url("login"),
+        {"username": journalist.username, "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    # Ends when the browser closes; the server forgets it after eight hours anyway.
+    assert not cookie["max-age"]
+    assert not cookie["expires"]
+    assert client.session.get_expiry_age() == 8 * 60 * 60
+    assert 0 < (client.session.get_expiry_date() - timezone.now()).total_seconds() <= 8 * 60 * 60

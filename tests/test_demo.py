@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -40,7 +41,8 @@ def editor(demo):
 
 @pytest.fixture
 def editor_client(client, editor):
-    assert client.login(username="editor", password="newsroom-demo")
+    # django-axes checks every sign-in against its request (tests/test_login_throttling.py).
+    assert client.login(request=HttpRequest(), username="editor", password="newsroom-demo")
     return client
 
 
@@ -186,7 +188,7 @@ def test_demo_editor_is_staff_but_not_superuser(editor):
 
 @pytest.mark.parametrize(("username", "role"), [(a[0], a[3]) for a in DEMO_ROLE_ACCOUNTS])
 def test_demo_has_an_account_for_each_role(client, demo, username, role):
-    assert client.login(username=username, password=DEMO_EDITOR_PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=DEMO_EDITOR_PASSWORD)
     user = User.objects.get(username=username)
     assert list(user.groups.values_list("name", flat=True)) == [role]
     assert client.get(reverse("admin:articles_article_changelist")).status_code == 200

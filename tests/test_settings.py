@@ -309,3 +309,49 @@ def test_a_sitemap_file_size_outside_the_protocols_limits_is_refused(value):
 
 def test_sitemap_file_size_comes_from_the_environment():
     assert setting("SITEMAP_URLS_PER_FILE", **PRODUCTION, DJANGO_SITEMAP_URLS_PER_FILE="500") == 500
+
+
+# Staff accounts: sign-in throttling (tests/test_login_throttling.py) and sessions.
+
+
+def test_sign_in_locks_after_five_failures_for_fifteen_minutes_by_default():
+    assert setting("AXES_FAILURE_LIMIT", **PRODUCTION) == 5
+    assert setting("AXES_COOLOFF_TIME", **PRODUCTION) == "0:15:00"
+    assert setting("AXES_LOCKOUT_PARAMETERS", **PRODUCTION) == ["username", "ip_address"]
+
+
+def test_sign_in_limits_come_from_the_environment():
+    environment = {**PRODUCTION, "DJANGO_AXES_FAILURE_LIMIT": "10"}
+    assert setting("AXES_FAILURE_LIMIT", **environment) == 10
+    environment = {**PRODUCTION, "DJANGO_AXES_COOLOFF_MINUTES": "60"}
+    assert setting("AXES_COOLOFF_TIME", **environment) == "1:00:00"
+
+
+@pytest.mark.parametrize("variable", ["DJANGO_AXES_FAILURE_LIMIT", "DJANGO_AXES_COOLOFF_MINUTES"])
+def test_a_sign_in_limit_of_zero_is_refused(variable):
+    result = load_settings(**PRODUCTION, **{variable: "0"})
+    assert result.returncode != 0
+    assert "must be at least 1" in result.stderr
+
+
+def test_the_client_address_is_read_from_forwarded_for_only_behind_a_proxy():
+    assert setting("TRUSTED_PROXY_COUNT", **PRODUCTION) == 0
+    assert setting("TRUSTED_PROXY_COUNT", **PRODUCTION, DJANGO_BEHIND_TLS_PROXY="true") == 1
+    environment = {**PRODUCTION, "DJANGO_BEHIND_TLS_PROXY": "true", "DJANGO_PROXY_COUNT": "2"}
+    assert setting("TRUSTED_PROXY_COUNT", **environment) == 2
+    # Without a proxy the count is ignored: nothing a client sends is trusted.
+    assert setting("TRUSTED_PROXY_COUNT", **PRODUCTION, DJANGO_PROXY_COUNT="2") == 0
+
+
+def test_sessions_last_a_working_day_and_end_with_the_browser():
+    assert setting("SESSION_COOKIE_AGE", **PRODUCTION) == 8 * 60 * 60
+    assert setting("SESSION_EXPIRE_AT_BROWSER_CLOSE", **PRODUCTION) is True
+    assert setting("SESSION_COOKIE_AGE", **PRODUCTION, DJANGO_SESSION_COOKIE_AGE="3600") == 3600
+
+
+def test_session_cookies_are_http_only_and_secure_in_production():
+    assert setting("SESSION_COOKIE_HTTPONLY", **PRODUCTION) is True
+    assert setting("SESSION_COOKIE_SECURE", **PRODUCTION) is True
+    assert setting("CSRF_COOKIE_SECURE", **PRODUCTION) is True
+    # Development is plain HTTP on the developer's machine.
+    assert setting("SESSION_COOKIE_SECURE", DATABASE_URL=DATABASE_URL) is False
