@@ -227,7 +227,7 @@ def test_restore_refuses_a_tampered_archive_naming_the_file_and_writes_nothing(
         backups.restore(tampered(archive, name), database=empty_database, storage=empty_storage)
 
     assert name in str(refused.value)
-    assert "checksum" in str(refused.value)
+    assert "somme de contrôle" in str(refused.value)
     assert backups.tables(empty_database) == []
     assert list(backups.media_names(empty_storage)) == []
 
@@ -245,7 +245,7 @@ def test_restore_refuses_a_database_that_is_not_empty_and_leaves_it_unchanged(
     with pytest.raises(backups.BackupError) as refused:
         backups.restore(archive, database=empty_database, storage=empty_storage)
 
-    assert "not empty" in str(refused.value)
+    assert "n’est pas vide" in str(refused.value)
     assert "--force" in str(refused.value)
     assert contents(empty_database) == before
     assert list(backups.media_names(empty_storage)) == []
@@ -273,7 +273,7 @@ def test_a_forced_restore_puts_back_what_the_backup_holds(
 def test_the_restore_command_refuses_the_sites_own_database_in_one_line(corpus, tmp_path):
     archive = tmp_path / "backup.tar"
     call_command("backup", output=str(archive), verbosity=0)
-    with pytest.raises(CommandError, match="is not empty"):
+    with pytest.raises(CommandError, match="n’est pas vide"):
         call_command("restore", str(archive), verbosity=0)
     assert Path(archive).is_file()
 
@@ -287,5 +287,5 @@ def test_the_programs_chosen_are_of_the_servers_version_or_newer():
 
 
 def test_a_missing_program_is_named_with_the_version_needed():
-    with pytest.raises(backups.BackupError, match=r"pg_dump of PostgreSQL 99 or newer"):
+    with pytest.raises(backups.BackupError, match="pg_dump de PostgreSQL 99 ou plus récent"):
         backups.program("pg_dump", 99)
