@@ -413,10 +413,14 @@ def restore(path, *, database=None, storage=None, force=False, dry_run=False):
     if not archive.is_file():
         raise BackupError(_("There is no backup file at %(archive)s.") % {"archive": archive})
     summary = Summary(archive=archive, database=database["NAME"])
-    with (
-        tempfile.TemporaryDirectory(prefix="newsroom-restore-") as work,
-        tarfile.open(archive, "r:") as tar,
-    ):
+    try:
+        tar = tarfile.open(archive, "r:")  # noqa: SIM115 (closed by the with below)
+    except tarfile.TarError as error:
+        raise BackupError(
+            _("%(archive)s is not a newsroom backup: it has no readable manifest.")
+            % {"archive": archive}
+        ) from error
+    with tempfile.TemporaryDirectory(prefix="newsroom-restore-") as work, tar:
         manifest = read_manifest(tar, archive)
         dump = verify(tar, manifest, archive, Path(work))
         major, _full = server_version(database)

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from newsroom import backups
@@ -45,4 +46,4 @@ class Command(BaseCommand):
 
 
 def megabytes(size):
-    return _("%(size).1f MB") % {"size": size / 1_000_000}
+    return _("%(size)s MB") % {"size": number_format(round(size / 1_000_000, 1), 1)}
