@@ -289,3 +289,23 @@ def test_the_programs_chosen_are_of_the_servers_version_or_newer():
 def test_a_missing_program_is_named_with_the_version_needed():
     with pytest.raises(backups.BackupError, match="pg_dump de PostgreSQL 99 ou plus récent"):
         backups.program("pg_dump", 99)
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path, empty_database, empty_storage):
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file")
+    with pytest.raises(backups.BackupError, match="junk.tar n’est pas une sauvegarde"):
+        backups.restore(junk, database=empty_database, storage=empty_storage)
+    assert backups.tables(empty_database) == []
+
+
+def test_a_dry_run_checks_everything_and_restores_nothing(
+    corpus, tmp_path, empty_database, empty_storage
+):
+    archive = tmp_path / "backup.tar"
+    backups.create(archive)
+    summary = backups.restore(archive, database=empty_database, storage=empty_storage, dry_run=True)
+    assert summary.media_files > 0
+    assert summary.unknown_migrations == summary.pending_migrations == []
+    assert backups.tables(empty_database) == []
+    assert list(backups.media_names(empty_storage)) == []
