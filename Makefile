@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint check messages bench
+.PHONY: install run serve test lint check messages bench backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -50,6 +50,15 @@ test: install
 SCALE ?= 100000
 bench: install
 	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.run --scale $(SCALE)
+
+# The database and the uploaded media in one archive, checked by a manifest (newsroom/backups.py).
+# make backup [BACKUP=file]; make restore BACKUP=file [FORCE=1] (FORCE: into a database that is not empty).
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "make restore BACKUP=file: which backup to restore" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(filter 1 true yes,$(FORCE)),--force)
 
 lint: install
 	$(VENV)/bin/ruff check .
