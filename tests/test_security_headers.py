@@ -343,6 +343,34 @@ def editor(page, field_id):
 
 
 @pytest.mark.browser
+def caret_to_end(page, element):
+    """Puts the caret at the end of an editor's text, once the editor knows it is there.
+
+    ProseMirror takes a caret moved by the keyboard from the browser's next
+    selectionchange event: a key pressed before then would act at the old place.
+    """
+    element.click()
+    page.keyboard.press("Control+End")
+    element.evaluate(
+        """editor => new Promise(done => {
+            const atEnd = () => {
+                const selection = getSelection();
+                if (!selection.rangeCount || !editor.contains(selection.focusNode)) return false;
+                const rest = document.createRange();
+                rest.setStart(selection.focusNode, selection.focusOffset);
+                rest.setEnd(editor, editor.childNodes.length);
+                return rest.toString() === "";
+            };
+            // At most a couple of seconds: then the assertions on the saved text tell.
+            let frames = 120;
+            const wait = () => atEnd() || !frames--
+                ? requestAnimationFrame(() => setTimeout(done, 0))
+                : requestAnimationFrame(wait);
+            wait();
+        })"""
+    )
+
+
 def test_the_story_form_works_under_the_admin_policy(
     transactional_db, page, live_server, violations, console, script_errors, outside_requests
 ):
@@ -361,15 +389,13 @@ def test_the_story_form_works_under_the_admin_policy(
     page.locator('a[href="#tab_id_body_en"]').click()
     assert editor(page, "id_body_en").is_visible()
     assert not editor(page, "id_body_fr").is_visible()
-    editor(page, "id_body_en").click()
-    page.keyboard.press("Control+End")
+    caret_to_end(page, editor(page, "id_body_en"))
     page.keyboard.type(" Check the timetables.")
     page.locator('a[href="#tab_id_body_fr"]').click()
     french = editor(page, "id_body_fr")
     assert french.is_visible()
     # The editor works: typed text, and bold from its toolbar's shortcut.
-    french.click()
-    page.keyboard.press("Control+End")
+    caret_to_end(page, french)
     page.keyboard.press("Enter")
     page.keyboard.press("Control+b")
     page.keyboard.type("Consultez les horaires.")
