@@ -59,9 +59,9 @@ def script_errors():
     return []
 
 
-@pytest.fixture
-def page(browser, live_server, outside_requests, script_errors):
-    context = browser.new_context(locale="fr-FR")
+def site_context(browser, live_server, outside_requests, **options):
+    """A French browser context that may reach the live server only."""
+    context = browser.new_context(locale="fr-FR", **options)
     context.set_default_timeout(10_000)
     site = urlsplit(live_server.url).netloc
 
@@ -74,6 +74,12 @@ def page(browser, live_server, outside_requests, script_errors):
             route.abort()
 
     context.route("**/*", keep_on_site)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server, outside_requests, script_errors):
+    context = site_context(browser, live_server, outside_requests)
     page = context.new_page()
     page.on("pageerror", lambda error: script_errors.append(str(error)))
     yield page

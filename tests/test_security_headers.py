@@ -2,7 +2,6 @@
 
 import json
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
@@ -228,20 +227,9 @@ def console():
 
 @pytest.fixture
 def page(browser, live_server, outside_requests, script_errors, violations, console):
-    context = browser.new_context(locale="fr-FR")
-    context.set_default_timeout(10_000)
+    context = browser_test.site_context(browser, live_server, outside_requests)
     context.expose_binding("reportViolation", lambda source, text: violations.append(text))
     context.add_init_script(VIOLATION_LISTENER)
-    site = urlsplit(live_server.url).netloc
-
-    def keep_on_site(route):
-        if urlsplit(route.request.url).netloc == site:
-            route.continue_()
-        else:
-            outside_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", keep_on_site)
     page = context.new_page()
     page.on("pageerror", lambda error: script_errors.append(str(error)))
     page.on(
