@@ -18,6 +18,11 @@ live in Django's default cache: with Redis every app server sees a change at
 once; with the local-memory cache only the process that made it does, so
 pages there are kept for ``PAGE_CACHE_SECONDS`` at most (see the README).
 
+A write that cannot reach the cache (Redis restarting, cut off) keeps the keys it
+changed in the database (PageCacheChange); a process that has started, or found the
+cache out of reach, marks them changed before it serves a cached page again, so Redis
+back with its snapshot does not serve the pages of before the write.
+
 A page is also kept no later than the next scheduled publication, since that
 changes lists without any write; once it has passed, the first request to see
 it renews what the stories published since change, as a write would have.
@@ -36,7 +41,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.http import HttpResponse
@@ -49,6 +54,7 @@ from articles.models import (
     FrontPage,
     FrontPagePin,
     Image,
+    PageCacheChange,
     Tag,
     TaggedArticle,
     language_codes,
@@ -136,12 +142,58 @@ def changed(*keys):
         return
     keys = set(keys)
     # robust: the write has committed; a cache that is down must not turn it into an error.
-    transaction.on_commit(lambda: _bump(keys), robust=True)
+    transaction.on_commit(lambda: _bump_or_keep(keys), robust=True)
 
 
 def _bump(keys):
     now = time.time_ns()
     cache.set_many({_version_key(key): now for key in keys}, timeout=None)
+
+
+# Whether this process may have missed changes: it has just started, or the cache did not
+# answer it. Before serving a cached page it then marks changed what writes kept in the
+# database while the cache was out of reach (replay_missed_changes).
+_may_have_missed_changes = True
+
+
+def cache_unreachable():
+    global _may_have_missed_changes
+    _may_have_missed_changes = True
+
+
+def _bump_or_keep(keys):
+    """Mark ``keys`` changed; if the cache does not answer, keep them until it does.
+
+    Redis restarted from its snapshot, or cut off for a while, would otherwise come back
+    with the versions of before the write, and serve the pages of before it.
+    """
+    try:
+        _bump(keys)
+    except Exception:
+        cache_unreachable()
+        logger.warning("Page cache unavailable; %d changed keys kept for later", len(keys))
+        PageCacheChange.objects.using(DEFAULT_DB_ALIAS).create(keys=sorted(keys))
+
+
+def replay_missed_changes():
+    """Mark changed the keys writes kept while the cache was out of reach, then drop them.
+
+    Two processes may replay the same rows: marking a key changed twice costs one page.
+    Raises if the cache still does not answer (the rows stay for the next try).
+    """
+    global _may_have_missed_changes
+    kept = PageCacheChange.objects.using(DEFAULT_DB_ALIAS)
+    rows = list(kept.values_list("pk", "keys"))
+    if rows:
+        keys = {key for _pk, row_keys in rows for key in row_keys}
+        if NEXT_SCHEDULED in keys:
+            keys.discard(NEXT_SCHEDULED)
+            _schedule_changed()
+        if keys:
+            _bump(keys)
+        kept.filter(pk__in=[pk for pk, _keys in rows]).delete()
+        logger.info("Page cache back; %d kept changed keys marked", len(keys))
+    _may_have_missed_changes = False
 
 
 def forget_stories(pks):
@@ -155,7 +207,15 @@ def forget_stories(pks):
 
 
 def forget_schedule():
-    transaction.on_commit(_schedule_changed, robust=True)
+    transaction.on_commit(_schedule_changed_or_keep, robust=True)
+
+
+def _schedule_changed_or_keep():
+    try:
+        _schedule_changed()
+    except Exception:
+        cache_unreachable()
+        PageCacheChange.objects.using(DEFAULT_DB_ALIAS).create(keys=[NEXT_SCHEDULED])
 
 
 # The next scheduled publication is looked up again at least this often, in case a
@@ -216,6 +276,12 @@ def _published_since(moment):
 
 def cached_response(request):
     """The page for ``request`` if it is cached and still current, else None."""
+    if _may_have_missed_changes:
+        try:
+            replay_missed_changes()
+        except DatabaseError:
+            # The database is out of reach too: nothing can have been written meanwhile.
+            logger.warning("Kept page cache changes unreadable; checked again next time")
     entry = cache.get(_page_key(request))
     if entry is None:
         return None
@@ -291,6 +357,7 @@ class PageCacheMiddleware:
             response = cached_response(request)
         except Exception:
             # A cache that is down (Redis restarting) costs speed, not pages.
+            cache_unreachable()
             logger.exception("Page cache unavailable; serving %s uncached", request.path)
             return self.get_response(request)
         if response is not None:
@@ -300,6 +367,7 @@ class PageCacheMiddleware:
         try:
             store(request, response, started)
         except Exception:
+            cache_unreachable()
             logger.exception("Page cache unavailable; %s not kept", request.path)
         return response
 

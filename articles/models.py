@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
@@ -2040,3 +2041,21 @@ class FrontPagePin(models.Model):
 
     def __str__(self):
         return f"{self.position}. {self.story}"
+
+
+class PageCacheChange(models.Model):
+    """Page-cache keys a write could not mark as changed: the cache was out of reach.
+
+    Kept here until the cache answers again, then marked changed (articles.cache), so
+    that pages cached before the outage are not served with what they showed then.
+    """
+
+    keys = ArrayField(models.CharField(max_length=200), verbose_name=_("keys"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("page cache change")
+        verbose_name_plural = _("page cache changes")
+
+    def __str__(self):
+        return ", ".join(self.keys)

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, PageCacheChange
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,51 @@ def test_a_cache_that_is_down_costs_speed_not_pages(client, settings, newsroom, 
     with committed():
         Article.objects.filter(pk=newsroom["old"].pk).unpublish()
     assert newsroom["old"].title_fr not in client.get("/fr/").content.decode()
+
+
+UNREACHABLE_REDIS = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+    "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+}
+
+
+@pytest.mark.parametrize("change", ["edit", "unpublish"])
+def test_a_change_made_while_redis_is_unreachable_is_not_served_stale_when_it_returns(
+    client, page_cache, settings, newsroom, committed, change
+):
+    """Redis cut off (or restarted from its snapshot) comes back with the pages and
+    versions of before: what was written meanwhile was kept in the database, and is
+    marked changed before any page is served again."""
+    if page_cache != "redis":
+        pytest.skip("a local-memory cache is never out of reach")
+    old, russia = newsroom["old"], newsroom["russia"]
+    urls = [old.url_for("fr"), "/fr/", russia.url_for("fr")]
+    warm(client, urls)
+    reachable = settings.CACHES
+    settings.CACHES = {"default": UNREACHABLE_REDIS}
+    with committed():
+        if change == "edit":
+            story = Article.objects.get(pk=old.pk)
+            story.title_fr = "Titre écrit pendant la panne"
+            story.save()
+        else:
+            Article.objects.filter(pk=old.pk).unpublish()
+    assert PageCacheChange.objects.exists()
+    assert client.get("/fr/").status_code == 200  # served from the database meanwhile
+    settings.CACHES = reachable
+    for url in urls if change == "edit" else urls[1:]:  # an unpublished story has no page
+        page = client.get(url).content.decode()
+        assert old.title_fr not in page, url
+        if change == "edit":
+            assert "Titre écrit pendant la panne" in page, url
+    assert not PageCacheChange.objects.exists()
+
+
+def test_nothing_is_kept_while_the_cache_answers(client, page_cache, newsroom, committed):
+    with committed():
+        Article.objects.filter(pk=newsroom["old"].pk).unpublish()
+    assert not PageCacheChange.objects.exists()
 
 
 def test_a_page_is_kept_per_host_and_shared_by_unknown_parameters(client, page_cache, newsroom):
