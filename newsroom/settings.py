@@ -189,8 +189,10 @@ DATABASE_POOL = env_bool("DATABASE_POOL", not DEBUG)
 DATABASE_POOL_OPTIONS = {
     "min_size": 1,
     "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
-    # Seconds a request waits for a free connection before failing.
-    "timeout": 10,
+    # Seconds a request waits for a connection before failing (503, newsroom/errors.py).
+    # A synchronous worker uses one at a time, so the wait is for a database that is
+    # away: short, so that workers answer "unavailable" and serve cached pages meanwhile.
+    "timeout": env_int("DATABASE_POOL_TIMEOUT", 2),
 }
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60)
 
