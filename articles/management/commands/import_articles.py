@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from articles.importers import Outcome, StoryFileError, import_file
+from articles.importers import Outcome, StoryFileError, analyze_imported_tables, import_file
 
 
 class Command(BaseCommand):
@@ -74,6 +74,8 @@ class Command(BaseCommand):
                 line += self.title_note(result, publish)
                 self.stdout.write(styles[result.outcome](line))
 
+        if not dry_run and (counts[Outcome.CREATED] or counts[Outcome.UPDATED]):
+            analyze_imported_tables()
         if verbosity >= 1:
             summary = _(
                 "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
