@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -62,6 +63,14 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(
                     _("failed: %(path)s: %(reason)s") % {"path": path, "reason": error}
+                )
+                continue
+            except DatabaseError as error:
+                # The file's transaction is rolled back: none of it is written.
+                failed += 1
+                self.stderr.write(
+                    _("failed: %(path)s: database error, nothing of it was written: %(reason)s")
+                    % {"path": path, "reason": str(error).strip()}
                 )
                 continue
             counts[result.outcome] += 1
