@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint check messages bench backup restore
+.PHONY: install run serve test lint check messages bench bench-ops backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -50,6 +50,11 @@ test: install
 SCALE ?= 100000
 bench: install
 	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.run --scale $(SCALE)
+
+# The costliest tag page before and after a bulk retag of its links (and after moving them
+# back), with no manual VACUUM, on the same database as make bench. See bench/operations.py.
+bench-ops: install
+	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.operations --scale $(SCALE)
 
 # The database and the uploaded media in one archive, checked by a manifest (newsroom/backups.py).
 # make backup [BACKUP=file]; make restore BACKUP=file [FORCE=1] (FORCE: into a database that is not empty).
