@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint check messages bench stress backup restore
+.PHONY: install run serve test lint check messages bench bench-ops stress backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -50,6 +50,11 @@ test: install
 SCALE ?= 100000
 bench: install
 	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.run --scale $(SCALE)
+
+# The costliest tag page before and after a bulk retag of its links (and after moving them
+# back), with no manual VACUUM, on the same database as make bench. See bench/operations.py.
+bench-ops: install
+	DJANGO_SETTINGS_MODULE=newsroom.settings $(PY) -m bench.operations --scale $(SCALE)
 
 # The site under load (CLIENTS readers for SECONDS) while an editor works, PostgreSQL is
 # restarted and Redis shut down, on a cluster and a Redis of its own; report in bench/STRESS.md.

@@ -1,6 +1,9 @@
 import json
+import logging
 from datetime import timedelta
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -15,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -60,6 +63,8 @@ from articles.views import absolute_url
 # show journalists a second, useless "Tags" page.
 admin.site.unregister(TaggitTag)
 
+logger = logging.getLogger(__name__)
+
 
 class OfferedFiltersChangeList(ChangeList):
     """Django's changelist, filtered only as its sidebar, search box and dates offer.
@@ -86,6 +91,35 @@ class OfferedFiltersChangeList(ChangeList):
 class OfferedFiltersOnly:
     def get_changelist(self, request, **kwargs):
         return OfferedFiltersChangeList
+
+
+class AtomicActions:
+    """Each action of the list pages, Django's bulk delete included, in one transaction.
+
+    Django runs actions as they come: a bulk publication that failed at its history left
+    the stories published without it, and a bulk delete that failed after its log entries
+    left entries for rows still there. Here an error rolls the whole action back, and the
+    person sees that nothing was changed (the error is logged as a server error would be).
+    A refusal (PermissionDenied, a WorkflowError) is Django's to answer, as before.
+    """
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().response_action(request, queryset)
+        except PermissionDenied:
+            raise
+        except Exception:
+            logger.exception("admin action %r failed, rolled back", request.POST.get("action"))
+            self.message_user(
+                request,
+                _(
+                    "The action failed and nothing was changed. Try again; if it fails again, "
+                    "tell the site’s administrators."
+                ),
+                messages.ERROR,
+            )
+            return redirect(request.get_full_path())
 
 
 class WordedAdmin:
@@ -260,7 +294,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(get_user_model())
-class UserAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.UserAdmin):
+class UserAdmin(
+    AtomicActions, WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.UserAdmin
+):
     words = {
         "add": _("Add user"),
         "change": _("Change user"),
@@ -314,8 +350,19 @@ class UserAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_adm
         return readonly if workflow.is_superuser(request.user) else [*readonly, "is_superuser"]
 
 
+# django-axes' sign-in attempts, whose deletion unlocks (articles/lockouts.py): atomic too.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+    @admin.register(AccessAttempt)
+    class AccessAttemptAdmin(AtomicActions, axes_admin.AccessAttemptAdmin):
+        pass
+
+
 @admin.register(Group)
-class GroupAdmin(WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.GroupAdmin):
+class GroupAdmin(
+    AtomicActions, WordedAdmin, GivesOnlyWhatTheyHold, OfferedFiltersOnly, auth_admin.GroupAdmin
+):
     words = {
         "add": _("Add group"),
         "change": _("Change group"),
@@ -766,7 +813,9 @@ ArticleAdminForm = type(
 
 
 @admin.register(Article)
-class ArticleAdmin(WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin):
+class ArticleAdmin(
+    AtomicActions, WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin
+):
     words = {
         "add": _("Add story"),
         "change": _("Change story"),
@@ -1493,7 +1542,7 @@ def per_language(*fields):
 
 
 @admin.register(Tag)
-class TagAdmin(WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
+class TagAdmin(AtomicActions, WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
     words = {
         "add": _("Add tag"),
         "change": _("Change tag"),
@@ -1631,7 +1680,7 @@ class FrontPagePinInline(admin.TabularInline):
 
 
 @admin.register(FrontPage)
-class FrontPageAdmin(WordedAdmin, admin.ModelAdmin):
+class FrontPageAdmin(AtomicActions, WordedAdmin, admin.ModelAdmin):
     """Each language's home page: the stories editors pin above the latest ones, in order."""
 
     words = {
@@ -1673,7 +1722,7 @@ class FrontPageAdmin(WordedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(WordedAdmin, TranslationAdmin):
+class ImageAdmin(AtomicActions, WordedAdmin, TranslationAdmin):
     """The photo library: each picture once, with its descriptions, credit and licence."""
 
     words = {

@@ -41,7 +41,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from modeltranslation.utils import build_localized_fieldname
 
-from articles.models import Article, Tag, TaggedArticle, ascii_slug
+from articles import maintenance
+from articles.models import Article, Tag, TaggedArticle, TagPair, ascii_slug
 from articles.revisions import new_revision, record
 
 TAG_LABELS = frozenset({"étiquettes", "tags", "mots-clés"})
@@ -322,6 +323,12 @@ def _has_content(article, fields, tags, language):
             return False
     stored_tags = set(article.tags.values_list("pk", flat=True))
     return stored_tags == {tag.pk for tag in tags}
+
+
+def analyze_imported_tables():
+    """ANALYZE what imports write, once after a run of them (not per file: a table of a
+    million stories takes a good part of a second), see articles/maintenance.py."""
+    maintenance.analyze(Article, TaggedArticle, TagPair, Tag)
 
 
 def import_file(path, language, publish=False, dry_run=False):

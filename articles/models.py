@@ -34,7 +34,7 @@ from modeltranslation.utils import build_localized_fieldname
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from articles import images, search
+from articles import images, maintenance, search
 from articles.images import Image  # noqa: F401  (a model of this app, in its own module)
 from articles.pagination import seek_stories
 
@@ -523,27 +523,12 @@ class Tag(TagBase):
 
         Returns the ids of the stories whose tags changed.
         """
-        from articles.cache import forget_stories
-
         others = [tag for tag in others if tag.pk != self.pk]
         if not others:
             return []
         merged = [tag.pk for tag in others]
-        group = [self.pk, *merged]
         with transaction.atomic():
-            links = TaggedArticle.objects.filter(tag__in=merged)
-            stories = list(links.values_list("content_object", flat=True).distinct())
-            # One link per story within the group: the first in the story's order stays.
-            TaggedArticle.objects.filter(tag__in=group).filter(
-                Exists(
-                    TaggedArticle.objects.filter(
-                        content_object=OuterRef("content_object"),
-                        tag__in=group,
-                        pk__lt=OuterRef("pk"),
-                    )
-                )
-            ).delete()
-            TaggedArticle.objects.filter(tag__in=merged).update(tag=self)
+            stories = TaggedArticle.objects.filter(tag__in=merged).move_to(self)
             TagSlug.objects.filter(tag__in=merged).update(tag=self)
             for other in others:
                 for code in language_codes():
@@ -553,7 +538,6 @@ class Tag(TagBase):
                             language=code, slug=slug, defaults={"tag": self}
                         )
             Tag.objects.filter(pk__in=merged).delete()
-            forget_stories(stories)
         return stories
 
     @staticmethod
@@ -840,6 +824,34 @@ def prefetch_for_listing(stories):
 
 
 class TaggedArticleQuerySet(models.QuerySet):
+    def move_to(self, tag):
+        """Retag these links to ``tag`` in bulk, each in its place in its story's list of tags.
+
+        A story left with two links to ``tag`` (it had it, or two of the moved ones) keeps
+        the first in its order. Three statements whatever the number of links; the counts and
+        pairs follow (the triggers of migrations 0004 and 0013), the pages of the stories are
+        forgotten and the tables analysed once it commits (articles/maintenance.py).
+
+        Returns the ids of the stories whose tags changed.
+        """
+        from articles.cache import forget_stories
+
+        moving = self.exclude(tag=tag)
+        with transaction.atomic():
+            stories = list(moving.values_list("content_object", flat=True).distinct())
+            # Each story's moved links and its link to ``tag``: the first of them stays.
+            group = TaggedArticle.objects.filter(Q(pk__in=moving.values("pk")) | Q(tag=tag))
+            group.filter(
+                Exists(
+                    group.filter(content_object=OuterRef("content_object"), pk__lt=OuterRef("pk"))
+                )
+            ).delete()
+            moving.update(tag=tag)
+            if stories:
+                forget_stories(stories)
+                maintenance.analyze_after_commit(TaggedArticle, TagPair, Tag)
+        return stories
+
     def readable(self, language=None, now=None):
         """Links to stories a reader of ``language`` may see.
 
@@ -1185,8 +1197,12 @@ class ArticleQuerySet(models.QuerySet):
         from articles.cache import forget_stories
 
         pks = list(self.values_list("pk", flat=True))
-        count = Article.objects.filter(pk__in=pks).update(**changes)
-        forget_stories(pks)
+        with transaction.atomic():
+            count = Article.objects.filter(pk__in=pks).update(**changes)
+            forget_stories(pks)
+            if count:
+                # The triggers carry the change to the links, the counts and the pairs.
+                maintenance.analyze_after_commit(Article, TaggedArticle, TagPair, Tag)
         return count
 
 

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from articles.importers import Outcome, StoryFileError, import_file
+from articles.importers import Outcome, StoryFileError, analyze_imported_tables, import_file
 
 
 class Command(BaseCommand):
@@ -64,6 +65,14 @@ class Command(BaseCommand):
                     _("failed: %(path)s: %(reason)s") % {"path": path, "reason": error}
                 )
                 continue
+            except DatabaseError as error:
+                # The file's transaction is rolled back: none of it is written.
+                failed += 1
+                self.stderr.write(
+                    _("failed: %(path)s: database error, nothing of it was written: %(reason)s")
+                    % {"path": path, "reason": str(error).strip()}
+                )
+                continue
             counts[result.outcome] += 1
             if verbosity >= 1:
                 line = _("%(outcome)s: %(path)s — %(title)s") % {
@@ -74,6 +83,8 @@ class Command(BaseCommand):
                 line += self.title_note(result, publish)
                 self.stdout.write(styles[result.outcome](line))
 
+        if not dry_run and (counts[Outcome.CREATED] or counts[Outcome.UPDATED]):
+            analyze_imported_tables()
         if verbosity >= 1:
             summary = _(
                 "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
