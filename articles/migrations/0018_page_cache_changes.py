@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0016_chiefs_unlock_accounts"),
+        ("articles", "0017_story_table_care"),
     ]
 
     operations = [
