@@ -1750,7 +1750,10 @@ class ImageAdmin(AtomicActions, WordedAdmin, TranslationAdmin):
     search_fields = ["title", "credit", *per_language("alt_text")]
     search_help_text = _("Finds pictures by their title, credit or alt text.")
     date_hierarchy = "created_at"
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"assume_scheme": "https"},
+        models.ImageField: {"form_class": images.PictureField},
+    }
 
     class Media:
         js = ["articles/js/unsaved_changes.js"]

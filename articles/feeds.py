@@ -15,11 +15,13 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from articles import cache
 from articles.models import Article, Tag, TaggedArticle
@@ -35,6 +37,8 @@ class StoryFeed(Feed):
     feed_type = Rss201rev2Feed
     url_name = None  # the URL name of this feed in this format
 
+    # GET and HEAD only: a feed is read, never posted to (405 otherwise).
+    @method_decorator(require_safe)
     def __call__(self, request, *args, **kwargs):
         self.request = request
         return super().__call__(request, *args, **kwargs)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -37,7 +38,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
-from PIL import ImageOps, UnidentifiedImageError
+from PIL import ImageCms, ImageOps, UnidentifiedImageError
 
 # The widths of the renditions, in pixels; an original narrower than one of them gives a
 # rendition of its own width instead, never an enlarged one.
@@ -55,7 +56,12 @@ SIZES = {
 }
 # Pillow's format name -> the type a browser and a feed reader are told.
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A stored file's extension says its format, whatever the uploaded file's name said: the
+# storage (MEDIA_ROOT, a bucket) and the web server type it by that name.
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 JPEG_QUALITY = 82
+# The kept original is re-encoded once, to drop its metadata: barely a loss at this quality.
+ORIGINAL_QUALITY = 95
 
 RENDITIONS_FOLDER = "images/renditions"
 # A rendition's name: images/renditions/<image id>/<token>-<width>.<extension>
@@ -97,7 +103,17 @@ def validate_upload(file):
             image_format, (width, height) = picture.format, picture.size
             if image_format in ALLOWED_FORMATS and width * height <= max_pixels():
                 picture.verify()
-    except (UnidentifiedImageError, PILImage.DecompressionBombError):
+    except PILImage.DecompressionBombError:
+        # Pillow's own guard, far above ours: it refuses to say more than that.
+        raise ValidationError(
+            _(
+                "This picture has far more than %(limit)s million pixels. Make it smaller "
+                "before uploading it."
+            ),
+            code="too_many_pixels",
+            params={"limit": max_pixels() // 1_000_000},
+        ) from None
+    except UnidentifiedImageError:
         raise ValidationError(
             _("This file is not a picture, or it is damaged: upload a JPEG, PNG or WebP."),
             code="not_an_image",
@@ -124,6 +140,61 @@ def validate_upload(file):
             code="too_many_pixels",
             params={"width": width, "height": height, "limit": max_pixels() // 1_000_000},
         )
+
+
+def _in_srgb(picture, profile):
+    """``picture`` turned from its embedded colour profile into sRGB, which browsers assume
+    once the profile is gone; as it is when the profile cannot be read."""
+    mode = "RGBA" if "A" in picture.getbands() else "RGB"
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        if picture.mode not in ("RGB", "RGBA", "CMYK"):
+            picture = picture.convert(mode)
+        return ImageCms.profileToProfile(
+            picture, source, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return picture
+
+
+def without_metadata(file):
+    """(bytes, format): the picture in ``file`` re-encoded in its own format with no metadata.
+
+    Turned upright from its EXIF orientation and into sRGB from its colour profile first;
+    then EXIF (camera, GPS position, dates), XMP, IPTC, comments, text chunks and the
+    profile are all left out: only the pixels (and a palette's transparency) are written.
+    """
+    file.seek(0)
+    with PILImage.open(file) as picture:
+        image_format = picture.format
+        upright = ImageOps.exif_transpose(picture)
+        if profile := upright.info.get("icc_profile"):
+            upright = _in_srgb(upright, profile)
+        options = {}
+        if image_format == "PNG" and "transparency" in upright.info:
+            options["transparency"] = upright.info["transparency"]
+        elif image_format in ("JPEG", "WEBP"):
+            options["quality"] = ORIGINAL_QUALITY
+        if image_format == "JPEG" and upright.mode not in ("L", "RGB", "CMYK"):
+            upright = upright.convert("RGB")
+        upright.info = {}
+        buffer = io.BytesIO()
+        upright.save(buffer, image_format, **options)
+    file.seek(0)
+    return buffer.getvalue(), image_format
+
+
+class PictureField(forms.ImageField):
+    """The upload field of the library's form: our checks, with their messages, come first.
+
+    Django's own check opens the file with Pillow and says only "not a valid image",
+    also for a picture that is too big or has too many pixels.
+    """
+
+    def to_python(self, data):
+        if data not in self.empty_values:
+            validate_upload(data)
+        return super().to_python(data)
 
 
 def original_name(instance, filename):
@@ -248,6 +319,12 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs):
         new_file = bool(self.file) and not self.file._committed
+        if new_file:
+            # Also when the admin's form was not the way in (imports, the demo).
+            validate_upload(self.file)
+            content, image_format = without_metadata(self.file)
+            stem = PurePosixPath(self.file.name).stem
+            self.file = ContentFile(content, name=f"{stem}.{EXTENSIONS[image_format]}")
         with transaction.atomic():
             super().save(*args, **kwargs)
             if new_file or (self.file and not self.renditions):
@@ -327,9 +404,9 @@ def absolute_media_url(url, request=None):
 def make_renditions(file, pk):
     """Resize ``file`` to RENDITION_WIDTHS and store the copies; what the row keeps of them.
 
-    Turned upright from its EXIF orientation first; EXIF itself (camera, GPS position) is
-    not copied. Pictures with transparency stay PNG or WebP; others become JPEG, WebP
-    stays WebP.
+    Turned upright from its EXIF orientation and into sRGB first; no metadata (EXIF, GPS
+    position, XMP, comments, colour profile) is copied. Pictures with transparency stay
+    PNG or WebP; others become JPEG, WebP stays WebP.
     """
     storage = file.storage
     token = secrets.token_hex(4)
@@ -339,6 +416,9 @@ def make_renditions(file, pk):
         with PILImage.open(file) as picture:
             source_format = picture.format
             picture = ImageOps.exif_transpose(picture)
+            if profile := picture.info.get("icc_profile"):
+                # An original kept before its metadata was stripped on upload.
+                picture = _in_srgb(picture, profile)
             has_alpha = picture.mode in ("RGBA", "LA", "PA") or (
                 picture.mode == "P" and "transparency" in picture.info
             )
@@ -349,6 +429,8 @@ def make_renditions(file, pk):
             else:
                 out_format = "JPEG"
             picture = picture.convert("RGBA" if has_alpha else "RGB")
+            # Nothing of the original's metadata (comments, profile) goes into a copy.
+            picture.info = {}
             widths = sorted({min(width, picture.width) for width in RENDITION_WIDTHS})
             renditions = []
             for width in widths:
@@ -365,7 +447,7 @@ def make_renditions(file, pk):
                 if out_format == "JPEG":
                     options.update(progressive=True)
                 copy.save(buffer, out_format, **options)
-                extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[out_format]
+                extension = EXTENSIONS[out_format]
                 name = storage.save(
                     f"{RENDITIONS_FOLDER}/{pk}/{token}-{width}.{extension}",
                     ContentFile(buffer.getvalue()),

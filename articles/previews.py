@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 
 from articles.models import PREVIEW_LINK_MAX_AGE, PreviewLink
 
@@ -37,6 +38,7 @@ def link_for(value):
     return PreviewLink.objects.valid().select_related("story").filter(pk=pk).first()
 
 
+@require_safe
 def preview(request, token):
     link = link_for(token)
     if link is None:

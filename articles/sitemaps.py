@@ -60,6 +60,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from modeltranslation.utils import build_localized_fieldname
 
 from articles.models import Article, Tag, TaggedArticle, language_codes, language_filter
@@ -277,6 +278,7 @@ def story_files():
     return filled_files(Article.objects.readable_in_any_language(), ids_per_file())
 
 
+@require_safe
 @x_robots_tag
 def stories_sitemap(request, number):
     canonical_number(request, "sitemaps:stories", number)
@@ -331,6 +333,7 @@ def tag_files():
     return filled_files(tags_with_pages(), ids_per_file())
 
 
+@require_safe
 @x_robots_tag
 def tags_sitemap(request, number):
     canonical_number(request, "sitemaps:tags", number)
@@ -373,6 +376,7 @@ def page_entries(request, latest):
             yield url_entries(urls, lastmods)
 
 
+@require_safe
 @x_robots_tag
 def pages_sitemap(request):
     return streamed(page_entries(request, latest_publications()))
@@ -417,6 +421,7 @@ def news_entries(request, now):
             return
 
 
+@require_safe
 @x_robots_tag
 def news_sitemap(request):
     # A fixed address named in robots.txt: with no story in two days it is an empty list.
@@ -444,6 +449,7 @@ def index_entries(request, latest):
     yield "</sitemapindex>\n"
 
 
+@require_safe
 @x_robots_tag
 def sitemap_index(request):
     entries = (entry.encode() for entry in index_entries(request, latest_publications()))
@@ -464,6 +470,7 @@ def disallowed_paths():
     return paths
 
 
+@require_safe
 def robots_txt(request):
     lines = ["User-agent: *", *[f"Disallow: {path}" for path in disallowed_paths()], ""]
     for viewname in ("sitemaps:index", "sitemaps:news"):

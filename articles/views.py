@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 from modeltranslation.utils import build_localized_fieldname
 
-from articles import cache, metadata, search
+from articles import cache, metadata, search, workflow
 from articles.models import (
     TAGS_ALL,
     Article,
@@ -258,7 +258,7 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         # Staff preview any version written, ready or not; readers see what readable() says.
-        if self.request.user.is_staff:
+        if workflow.can_preview(self.request.user):
             stories = Article.objects.written_in()
         else:
             stories = Article.objects.readable()

@@ -225,6 +225,12 @@ def is_editor(user):
     return user.is_active and user.has_perm(PUBLISH)
 
 
+def can_preview(user):
+    """Whether ``user`` reads on the site what readers cannot yet (drafts, unready
+    translations): staff who may read stories in the admin, not any staff account."""
+    return user.is_active and user.is_staff and user.has_perm("articles.view_article")
+
+
 def translation_languages(user):
     """The languages ``user`` translates into (none for editors: they edit everything)."""
     return [

@@ -1,15 +1,35 @@
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from articles import sitemaps
 
+# What MEDIA_ROOT may serve, by the extension the picture library gives each file from its
+# content (articles/images.py). Anything else there is not served at all.
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 
+
+@require_safe
 def media(request, path):
-    """An uploaded picture from MEDIA_ROOT (as it is now: tests move it)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """An uploaded picture from MEDIA_ROOT (as it is now: tests move it), typed as a picture:
+    never as HTML or SVG, whatever was put there."""
+    content_type = MEDIA_TYPES.get(PurePosixPath(path).suffix.lower())
+    if content_type is None:
+        raise Http404("Only pictures are served from the media folder.")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Type"] = content_type
+    return response
 
 
 # At the site's root, one for both languages: where crawlers look first.

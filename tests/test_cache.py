@@ -7,10 +7,14 @@ import uuid
 from datetime import UTC, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.utils import timezone
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from articles.models import Article, PageCacheChange
+from articles import workflow
+from articles.models import Article, LanguageState, PageCacheChange, PreviewLink
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +335,136 @@ def test_one_clients_junk_requests_add_no_page_to_the_cache(client, page_cache, 
         client.get(f"/fr/?after=a&after=b{number}")
         client.get("/fr/", HTTP_HOST=f"127.0.0.1:{10000 + number}")
     assert page_entries() == kept
+
+
+# Leaks: what staff see (drafts, previews, unready translations, the admin) never reaches
+# the shared cache, and what readers were served never reaches staff.
+
+
+@pytest.fixture
+def reader():
+    return Client()
+
+
+@pytest.fixture
+def editor_client(roles):
+    editor = UserFactory(is_staff=True, username="editrice")
+    editor.groups.add(Group.objects.get(name=workflow.EDITORS))
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def test_a_draft_seen_by_staff_is_not_kept_for_readers(editor_client, reader, page_cache):
+    draft = ArticleFactory(draft=True, title_fr="Brouillon secret")
+    for _ in range(2):
+        response = editor_client.get(draft.url_for("fr"))
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+    assert page_entries() == set()
+    response = reader.get(draft.url_for("fr"))
+    assert response.status_code == 404
+    assert "Brouillon secret" not in response.content.decode()
+
+
+def test_an_unready_translation_seen_by_staff_is_not_kept_for_readers(
+    editor_client, reader, page_cache
+):
+    story = ArticleFactory(
+        title_en="Unready translation",
+        body_en="<p>Not yet.</p>",
+        state_en=LanguageState.IN_PROGRESS,
+    )
+    assert editor_client.get(story.url_for("en")).status_code == 200
+    assert page_entries() == set()
+    response = reader.get(story.url_for("en"))
+    assert response.status_code in (302, 404)
+    assert "Unready translation" not in response.content.decode()
+
+
+def test_a_published_page_seen_by_staff_is_made_afresh_for_readers(
+    editor_client, reader, page_cache, newsroom
+):
+    url = newsroom["old"].url_for("fr")
+    editor_client.get(url)
+    editor_client.get(url)
+    assert page_entries() == set()
+    assert state(reader, url) == "miss"
+    assert state(reader, url) == "hit"
+
+
+def test_staff_never_get_the_readers_copy(editor_client, reader, page_cache, newsroom):
+    story = newsroom["old"]
+    warm(reader, [story.url_for("fr")])
+    response = editor_client.get(story.url_for("fr"))
+    assert "X-Page-Cache" not in response
+    # The staff page is their own (their session, the preview bar), not the readers' bytes.
+    assert response.wsgi_request.user.is_staff
+
+
+@pytest.mark.parametrize("page", ["login", "index", "articles_article_changelist"])
+def test_admin_pages_are_never_kept(reader, editor_client, page_cache, page):
+    with translation.override("fr"):
+        url = reverse(f"admin:{page}")
+    for client in (reader, editor_client, reader):
+        response = client.get(url)
+        assert response.status_code in (200, 302)
+        assert response.get("X-Page-Cache") is None
+    assert page_entries() == set()
+
+
+def test_a_preview_link_is_never_kept(reader, page_cache):
+    link = PreviewLink.objects.create(
+        story=ArticleFactory(draft=True), language="fr", expires_at=timezone.now() + timedelta(1)
+    )
+    for _ in range(2):
+        response = reader.get(link.get_absolute_url())
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+        assert "private" in response["Cache-Control"]
+        assert "no-store" in response["Cache-Control"]
+    assert page_entries() == set()
+
+
+def test_a_preview_link_seen_before_stops_at_once_when_revoked(reader, page_cache, committed):
+    with committed():
+        link = PreviewLink.objects.create(
+            story=ArticleFactory(draft=True, title_fr="Brouillon partagé"),
+            language="fr",
+            expires_at=timezone.now() + timedelta(1),
+        )
+    address = link.get_absolute_url()
+    assert reader.get(address).status_code == 200
+    with committed():
+        link.delete()
+    response = reader.get(address)
+    assert response.status_code == 404
+    assert "Brouillon partagé" not in response.content.decode()
+
+
+def test_a_preview_link_seen_before_stops_once_expired(reader, page_cache, committed):
+    with committed():
+        link = PreviewLink.objects.create(
+            story=ArticleFactory(draft=True, title_fr="Brouillon partagé"),
+            language="fr",
+            expires_at=timezone.now() + timedelta(1),
+        )
+    address = link.get_absolute_url()
+    assert reader.get(address).status_code == 200
+    with committed():
+        PreviewLink.objects.filter(pk=link.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+    response = reader.get(address)
+    assert response.status_code == 404
+    assert "Brouillon partagé" not in response.content.decode()
+
+
+def test_a_published_storys_preview_link_does_not_fill_its_page(reader, page_cache, newsroom):
+    story = newsroom["old"]
+    link = PreviewLink.objects.create(
+        story=story, language="fr", expires_at=timezone.now() + timedelta(1)
+    )
+    reader.get(link.get_absolute_url())
+    assert page_entries() == set()
+    assert state(reader, story.url_for("fr")) == "miss"

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from articles.models import Tag
+from articles import previews, sitemaps
+from articles.models import PreviewLink, Tag
 from articles.pagination import StoryCursor
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
@@ -172,6 +173,9 @@ def get(client, path, **extra):
     # itself, instead of as the aborted transaction every later example would find.
     with transaction.atomic():
         response = client.get(path, **extra)
+        if response.streaming:
+            # Read inside the savepoint: a streamed sitemap queries as it is written.
+            response.read_body = b"".join(response.streaming_content)
         transaction.set_rollback(True)
     return response
 
@@ -179,8 +183,9 @@ def get(client, path, **extra):
 def assert_answered(response, what):
     event(f"status {response.status_code}")
     assert response.status_code in ANSWERS, f"{response.status_code} for {what}"
-    assert b"Traceback" not in response.content, what
-    assert b"Server Error" not in response.content, what
+    content = response.read_body if response.streaming else response.content
+    assert b"Traceback" not in content, what
+    assert b"Server Error" not in content, what
 
 
 @pytest.fixture(autouse=True)
@@ -491,3 +496,285 @@ def test_a_group_filter_still_lists_its_members(staff_client):
     response = staff_client.get("/fr/admin/auth/user/", {"groups__id__exact": editors.pk})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [member]
+
+
+# The readers' addresses (search, feeds, sitemaps, previews, robots.txt, /healthz): hostile
+# parameters, paths, methods and Host headers.
+
+
+def reader_endpoints(corpus):
+    russia, ukraine, _elections = corpus["tags"]
+    slugs = st.sampled_from([tag.slug_fr for tag in corpus["tags"]])
+    search = {
+        "q": st.one_of(
+            junk,
+            long_junk,
+            st.sampled_from(
+                ["russie", '"a b', "kours*", "a & b", "!(", "a:* | b", "\u202e", "x" * 9999]
+            ).map(lambda text: quote(text, safe="")),
+        ),
+        "tag": st.one_of(slugs, junk, st.tuples(slugs, piece).map("".join)),
+        "after": cursor_values(corpus),
+        "before": cursor_values(corpus),
+    }
+    stories = {"after": cursor_values(corpus), "before": cursor_values(corpus)}
+    endpoints = {}
+    for code in ("fr", "en"):
+        with translation.override(code):
+            endpoints |= {
+                f"search-{code}": Endpoint(reverse("articles:search"), search),
+                f"feed-{code}": Endpoint(reverse("articles:feed"), stories),
+                f"tag-feed-{code}": Endpoint(
+                    reverse("articles:tag-feed", kwargs={"slugs": russia.slug_fr}), stories
+                ),
+            }
+    sitemap = {"page": number, "p": number}
+    endpoints |= {
+        "robots": Endpoint(reverse("sitemaps:robots"), sitemap),
+        "sitemap-index": Endpoint(reverse("sitemaps:index"), sitemap),
+        "sitemap-news": Endpoint(reverse("sitemaps:news"), sitemap),
+        "sitemap-stories": Endpoint(
+            reverse("sitemaps:stories", kwargs={"number": next(iter(sitemaps.story_files()))}),
+            sitemap,
+        ),
+        "healthz": Endpoint("/healthz", sitemap),
+    }
+    return endpoints
+
+
+READERS = [
+    *[(f"search-{code}", target) for code in ("fr", "en") for target in ("q", "tag", "after")],
+    ("search-fr", "before"),
+    *[(f"{feed}-{code}", "after") for feed in ("feed", "tag-feed") for code in ("fr", "en")],
+    *[
+        (name, "page")
+        for name in ("robots", "sitemap-index", "sitemap-news", "sitemap-stories", "healthz")
+    ],
+]
+
+
+@pytest.mark.parametrize(("page", "target"), READERS)
+@hostile
+@given(data=st.data())
+def test_no_hostile_parameter_makes_a_readers_page_fail(client, corpus, page, target, data):
+    endpoint = reader_endpoints(corpus)[page]
+    query, raw = data.draw(query_strings(endpoint, target), label="query")
+    assert_answered(fetch(client, endpoint, query, raw), f"{endpoint.path}?{query}")
+
+
+READER_PATHS = [
+    # Tag expressions in feeds: malformed, huge, with junk between the slugs.
+    "/fr/etiquettes/{}/flux/",
+    "/en/tags/russia+{}/feed/atom/",
+    "/fr/etiquettes/russie,{}/flux/atom/",
+    # Sitemap files by number: negative, huge, padded, junk.
+    "/sitemap-stories-{}.xml",
+    "/sitemap-tags-{}.xml",
+    # Preview links with made-up, truncated or hostile tokens.
+    "/fr/apercu/{}/",
+    "/en/preview/{}/",
+    # A language the site does not have.
+    "/{}/recherche/",
+    "/de/{}/",
+]
+tag_expressions = st.one_of(
+    segments,
+    st.lists(st.sampled_from(["russie", "ukraine", "russia", "x", ""]), max_size=400).map("+".join),
+    st.lists(st.sampled_from(["russie", "ukraine", "+", ",", "++", ",,"]), max_size=60).map(
+        "".join
+    ),
+)
+file_numbers = st.one_of(
+    number,
+    st.sampled_from(["0", "-1", "00001", "1e9", "9" * 400, "%31", "1%00", "1.5", ""]),
+)
+
+
+@pytest.mark.parametrize("template", READER_PATHS)
+@settings(hostile, max_examples=20)
+@given(data=st.data())
+def test_no_hostile_path_makes_a_readers_page_fail(client, corpus, template, data):
+    if "sitemap" in template:
+        segment = data.draw(file_numbers, label="number")
+    else:
+        segment = data.draw(tag_expressions, label="segment")
+    path = template.format(segment)
+    assert_answered(get(client, path), path)
+
+
+def test_a_huge_tag_expression_is_not_found_without_a_server_error(client, corpus):
+    path = "/fr/etiquettes/" + "+".join(["russie"] * 5000) + "/flux/"
+    assert get(client, path).status_code in {301, 302, 400, 404}
+
+
+def test_a_junk_preview_token_shows_nothing(client, corpus):
+    for token in ["x", "1:abc:def", "MQ:1abc:" + "A" * 43, "." * 500, "%00"]:
+        assert get(client, f"/fr/apercu/{token}/").status_code in {400, 404}
+
+
+def reader_addresses(corpus):
+    story = corpus["stories"][0]
+    russia = corpus["tags"][0]
+    addresses = {
+        "robots": reverse("sitemaps:robots"),
+        "sitemap-index": reverse("sitemaps:index"),
+        "sitemap-pages": reverse("sitemaps:pages"),
+        "sitemap-stories": reverse(
+            "sitemaps:stories", kwargs={"number": next(iter(sitemaps.story_files()))}
+        ),
+        "sitemap-tags": reverse(
+            "sitemaps:tags", kwargs={"number": next(iter(sitemaps.tag_files()))}
+        ),
+        "sitemap-news": reverse("sitemaps:news"),
+        "healthz": "/healthz",
+    }
+    for code in ("fr", "en"):
+        with translation.override(code):
+            addresses |= {
+                f"home-{code}": reverse("articles:article-list"),
+                f"story-{code}": story.url_for(code),
+                f"tag-list-{code}": reverse("articles:tag-list"),
+                f"tag-{code}": russia.url_for(code),
+                f"feed-{code}": reverse("articles:feed"),
+                f"feed-atom-{code}": reverse("articles:feed-atom"),
+                f"tag-feed-{code}": reverse(
+                    "articles:tag-feed", kwargs={"slugs": getattr(russia, f"slug_{code}")}
+                ),
+                f"tag-feed-atom-{code}": reverse(
+                    "articles:tag-feed-atom", kwargs={"slugs": getattr(russia, f"slug_{code}")}
+                ),
+                f"search-{code}": reverse("articles:search") + "?q=russie",
+            }
+    return addresses
+
+
+READER_PAGES = [
+    "robots",
+    "sitemap-index",
+    "sitemap-pages",
+    "sitemap-stories",
+    "sitemap-tags",
+    "sitemap-news",
+    "healthz",
+    *[
+        f"{page}-{code}"
+        for code in ("fr", "en")
+        for page in (
+            "home",
+            "story",
+            "tag-list",
+            "tag",
+            "feed",
+            "feed-atom",
+            "tag-feed",
+            "tag-feed-atom",
+            "search",
+        )
+    ],
+]
+ODD_METHODS = ["POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND"]
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+@pytest.mark.parametrize("method", ODD_METHODS)
+def test_a_readers_page_answers_only_get_and_head(client, corpus, page, method):
+    address = reader_addresses(corpus)[page]
+    response = client.generic(method, address, "a=1", "application/x-www-form-urlencoded")
+    assert response.status_code == 405, f"{method} {address}"
+    assert set(response["Allow"].replace(" ", "").split(",")) <= {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_a_readers_page_answers_get_head_and_options(client, corpus, page):
+    address = reader_addresses(corpus)[page]
+    assert get(client, address).status_code == 200
+    assert client.head(address).status_code == 200
+    assert client.options(address).status_code in {200, 405}
+
+
+def test_a_preview_link_answers_only_get_and_head(client, corpus):
+    link = PreviewLink.objects.create(
+        story=corpus["stories"][5], language="fr", expires_at=timezone.now() + timedelta(days=1)
+    )
+    address = previews.preview_path(link)
+    assert client.get(address).status_code == 200
+    assert client.post(address, {"a": "1"}).status_code == 405
+    assert client.delete(address).status_code == 405
+    assert PreviewLink.objects.filter(pk=link.pk).exists()
+
+
+ODD_HOSTS = [
+    "",
+    "evil.example",
+    "news.example.org.evil.example",
+    "news.example.org:junk",
+    "news.example.org:-1",
+    "news.example.org:80:80",
+    "news.exämple.org",
+    "xn--news-.example.org",
+    "a" * 5000,
+    "a." * 2000 + "org",
+    "[::1]",
+    "[::1",
+    "[fe80::1%25eth0]:80",
+    "news.example.org..",
+    ".news.example.org",
+    "news.example.org/evil",
+    "news.example.org@evil.example",
+    "news.example.org\\evil.example",
+    "news.example.org\r\nX-Injected: 1",
+    "news example org",
+    "127.0.0.1",
+    "0x7f.1",
+]
+
+
+@pytest.mark.parametrize("host", ODD_HOSTS)
+@pytest.mark.parametrize("page", ["home-fr", "story-en", "robots", "sitemap-index", "feed-fr"])
+def test_an_odd_host_header_is_a_bad_request_in_production(client, corpus, settings, page, host):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["news.example.org"]
+    settings.SITE_URL = "https://news.example.org"
+    address = reader_addresses(corpus)[page]
+    response = get(client, address, HTTP_HOST=host)
+    assert response.status_code == 400, f"{host!r} {address}"
+    assert b"Traceback" not in response.content
+    assert b"evil" not in response.content
+
+
+# The same host as DNS spells it (a trailing dot) or with a port: Django takes them, and
+# pages still name only the public address.
+SAME_HOSTS = ["news.example.org.", "news.example.org:8443", "news.example.org:99999999999"]
+
+
+@pytest.mark.parametrize("host", SAME_HOSTS)
+@pytest.mark.parametrize("page", ["home-fr", "story-en", "robots", "sitemap-index", "feed-fr"])
+def test_the_public_host_spelt_otherwise_links_to_the_public_address(
+    client, corpus, settings, page, host
+):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["news.example.org"]
+    settings.SITE_URL = "https://news.example.org"
+    address = reader_addresses(corpus)[page]
+    response = get(client, address, HTTP_HOST=host, secure=True)
+    assert response.status_code == 200, f"{host!r} {address}"
+    content = response.read_body if response.streaming else response.content
+    assert host.encode() not in content
+    assert b"https://news.example.org/" in content
+
+
+@pytest.mark.parametrize("host", ["evil.example", "", "[::1]", "a" * 5000])
+def test_the_health_check_answers_whatever_the_host(client, settings, host):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["news.example.org"]
+    assert get(client, "/healthz", HTTP_HOST=host).status_code in {200, 503}
+
+
+@pytest.mark.parametrize("page", ["home-fr", "robots"])
+def test_the_public_host_is_still_served_in_production(client, corpus, settings, page):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["news.example.org"]
+    settings.SITE_URL = "https://news.example.org"
+    address = reader_addresses(corpus)[page]
+    response = get(client, address, HTTP_HOST="news.example.org", secure=True)
+    assert response.status_code == 200

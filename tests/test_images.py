@@ -1,5 +1,6 @@
 """The photo library (articles/images.py): uploads, renditions, pages, the body, feeds."""
 
+import io
 import json
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image as PILImage
+from PIL import ImageCms, PngImagePlugin
 
 from articles import demo
 from articles.images import RENDITION_WIDTHS, SOCIAL_WIDTH
@@ -539,3 +542,278 @@ def test_a_storage_misconfiguration_stops_the_start(environment, message):
     result = load_settings(DATABASE_URL=DATABASE_URL, **environment)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# Uploads are judged by their content, stripped of metadata, and served only as pictures.
+
+SECRET = b"SecretCam"
+
+
+def srgb_profile():
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def with_metadata(image_format, size=(900, 600)):
+    """A picture carrying a camera's EXIF, a GPS position, XMP, a comment and a profile."""
+    mode = "RGBA" if image_format == "PNG" else "RGB"
+    picture = PILImage.new(mode, size, (10, 120, 200, 255)[: len(mode)])
+    exif = picture.getexif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x0132] = "2026:01:01 12:00:00"  # DateTime
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 24.0)
+    options = {"exif": exif, "icc_profile": srgb_profile()}
+    if image_format == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "SecretCam comment")
+        text.add_text("XML:com.adobe.xmp", "<x:xmpmeta>SecretCam</x:xmpmeta>")
+        options["pnginfo"] = text
+    else:
+        options["xmp"] = b"<x:xmpmeta>SecretCam</x:xmpmeta>"
+    if image_format == "JPEG":
+        options["comment"] = b"SecretCam comment"
+    buffer = io.BytesIO()
+    picture.save(buffer, image_format, **options)
+    content = buffer.getvalue()
+    assert SECRET in content
+    return content
+
+
+def stored_files(image):
+    """(name, bytes) of the kept original and of every rendition."""
+    names = [image.file.name, *(rendition["name"] for rendition in image.renditions)]
+    return [(name, default_storage.open(name).read()) for name in names]
+
+
+METADATA_KEYS = {"exif", "xmp", "XML:com.adobe.xmp", "comment", "Comment", "icc_profile"}
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_metadata_is_stripped_from_the_original_and_every_rendition(image_format):
+    image = upload(with_metadata(image_format), name="photo.jpg")
+    image.full_clean()
+    image.save()
+    files = stored_files(image)
+    assert len(files) == 1 + len(image.renditions) >= 3
+    for name, content in files:
+        assert SECRET not in content, name
+        with PILImage.open(io.BytesIO(content)) as picture:
+            assert dict(picture.getexif()) == {}, name
+            assert not METADATA_KEYS & set(picture.info), (name, set(picture.info))
+
+
+def test_the_original_is_turned_upright_before_its_exif_goes():
+    picture = PILImage.new("RGB", (600, 400), (200, 30, 30))
+    exif = picture.getexif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif)
+    image = upload(buffer.getvalue())
+    image.save()
+    assert (image.width, image.height) == (400, 600)
+    with PILImage.open(default_storage.open(image.file.name)) as stored:
+        assert stored.size == (400, 600)
+        assert dict(stored.getexif()) == {}
+
+
+def test_a_pictures_colour_profile_is_applied_then_left_out():
+    picture = PILImage.new("RGB", (500, 300), (10, 120, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", icc_profile=srgb_profile())
+    image = upload(buffer.getvalue(), name="photo.png")
+    image.save()
+    with PILImage.open(default_storage.open(image.file.name)) as stored:
+        assert "icc_profile" not in stored.info
+        red, green, blue = stored.convert("RGB").getpixel((10, 10))
+        assert abs(red - 10) + abs(green - 120) + abs(blue - 200) <= 6
+
+
+def test_html_hidden_in_a_jpeg_comment_is_not_kept():
+    picture = PILImage.new("RGB", (500, 300), (10, 120, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", comment=b"<html><script>alert(1)</script></html>")
+    image = upload(buffer.getvalue(), name="polyglot.jpg")
+    image.full_clean()
+    image.save()
+    for name, content in stored_files(image):
+        assert b"<script" not in content, name
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kept_as", "content_type"),
+    [
+        (picture_bytes(500, 300, "PNG"), "photo.jpg", ".png", "image/png"),
+        (picture_bytes(500, 300, "JPEG"), "photo.png", ".jpg", "image/jpeg"),
+        (picture_bytes(500, 300, "WEBP"), "photo.html", ".webp", "image/webp"),
+        (picture_bytes(500, 300, "PNG"), "photo.svg", ".png", "image/png"),
+        (picture_bytes(500, 300, "JPEG"), "photo", ".jpg", "image/jpeg"),
+    ],
+)
+def test_a_picture_is_kept_and_served_under_the_type_of_its_content(
+    client, content, name, kept_as, content_type
+):
+    image = upload(content, name=name)
+    image.full_clean()
+    image.save()
+    assert image.file.name.endswith(kept_as)
+    response = client.get(image.file.url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+GIF_HTML = picture_bytes(20, 20, "GIF") + b"<html><script>alert(1)</script></html>"
+NOT_PICTURES = {
+    "html-named-png": (b"<!DOCTYPE html><html><script>alert(1)</script></html>", "photo.png"),
+    "svg": (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "photo.svg",
+    ),
+    "svg-named-jpg": (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10"/>',
+        "photo.jpg",
+    ),
+    "empty": (b"", "photo.jpg"),
+}
+NOT_A_PICTURE = {
+    "en": "This file is not a picture, or it is damaged: upload a JPEG, PNG or WebP.",
+    "fr": "Ce fichier n’est pas une image, ou il est abîmé : envoyez un JPEG, un PNG ou un WebP.",
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("kind", sorted(NOT_PICTURES))
+def test_a_file_that_only_claims_to_be_a_picture_is_refused_saying_so(kind, language):
+    content, name = NOT_PICTURES[kind]
+    with translation.override(language):
+        error = upload_errors(content, name=name)
+        assert error.code in ("not_an_image", "invalid_image", "empty")
+        if error.code == "not_an_image":
+            assert str(error.message) == NOT_A_PICTURE[language]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This picture is in the GIF format; upload a JPEG, PNG or WebP."),
+        ("fr", "Cette image est au format GIF ; envoyez un JPEG, un PNG ou un WebP."),
+    ],
+)
+def test_a_gif_html_polyglot_is_refused_naming_its_format(language, message):
+    with translation.override(language):
+        error = upload_errors(GIF_HTML, name="photo.png")
+        assert error.code == "bad_format"
+        assert error.message % error.params == message
+
+
+def test_a_file_that_is_not_a_picture_is_refused_even_without_the_form():
+    image = upload(b"<html><script>alert(1)</script></html>", name="photo.png")
+    with pytest.raises(ValidationError):
+        image.save()
+    assert not Image.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This file is 0.0 MB; the largest upload is 0.0 MB."),
+        ("fr", "Ce fichier fait 0.0 Mo ; un envoi ne peut dépasser 0.0 Mo."),
+    ],
+)
+def test_the_size_limit_is_said_in_both_languages(settings, language, message):
+    settings.IMAGES_MAX_UPLOAD_BYTES = 10
+    with translation.override(language):
+        error = upload_errors(picture_bytes(20, 20))
+        assert error.code == "file_too_big"
+        assert error.message % error.params == message
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This picture has far more than 40 million pixels."),
+        ("fr", "Cette image a bien plus de 40 millions de pixels."),
+    ],
+)
+def test_a_decompression_bomb_is_refused_in_the_admin_saying_so(staff_client, language, message):
+    # 20,000 × 20,000 pixels of one colour: a few hundred kilobytes of PNG, far past
+    # Pillow's own guard, which stops it before our check could read its size.
+    content = zlib_png(20_000, 20_000)
+    assert len(content) < 2_000_000
+    with translation.override(language):
+        response = staff_client.post(
+            reverse("admin:articles_image_add"),
+            {
+                "file": SimpleUploadedFile("bomb.png", content),
+                "title": "Une bombe",
+                "credit": "Inconnu",
+                "alt_text_fr": "Rien.",
+            },
+        )
+        assert response.status_code == 200
+        errors = [str(error) for error in response.context["adminform"].form.errors["file"]]
+    assert any(message in error for error in errors), errors
+    assert not Image.objects.exists()
+
+
+def test_the_admin_names_the_size_limit_not_only_an_invalid_image(staff_client, settings):
+    settings.IMAGES_MAX_UPLOAD_BYTES = 1000
+    response = staff_client.post(
+        reverse("admin:articles_image_add"),
+        {
+            "file": SimpleUploadedFile("big.jpg", picture_bytes(800, 600)),
+            "title": "Une photo",
+            "credit": "Léa Dubois",
+            "alt_text_fr": "Une photo.",
+        },
+    )
+    errors = response.context["adminform"].form.errors["file"]
+    assert any("un envoi ne peut dépasser 0.0 Mo" in error for error in errors), errors
+    assert not Image.objects.exists()
+
+
+def zlib_png(width, height):
+    """A grey PNG of ``width`` × ``height`` written by hand, never held in memory whole."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\0" + b"\x80" * width
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("images/originals/page.html", b"<html><script>alert(1)</script></html>"),
+        ("images/originals/drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        ("images/originals/page.htm", b"<html></html>"),
+        ("images/originals/script.js", b"alert(1)"),
+        ("images/originals/noextension", b"<html></html>"),
+    ],
+)
+def test_the_media_folder_serves_nothing_but_pictures(client, name, content):
+    default_storage.save(name, ContentFile(content))
+    response = client.get(default_storage.url(name))
+    assert response.status_code == 404
+    assert b"alert" not in response.content
+
+
+def test_a_picture_in_the_media_folder_is_served_as_a_picture_for_get_and_head_only(client):
+    image = ImageFactory(dimensions=(500, 300))
+    url = image.file.url
+    for method in ("get", "head"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["X-Content-Type-Options"] == "nosniff"
+    assert client.post(url).status_code == 405

@@ -214,9 +214,10 @@ def test_a_story_written_in_english_names_its_english_page_as_x_default(client):
     assert Head(client.get(story.url_for("fr"))).x_default == SITE + story.url_for("en")
 
 
-def test_a_preview_carries_no_canonical_link_no_alternates_and_no_json_ld(client):
+def test_a_preview_carries_no_canonical_link_no_alternates_and_no_json_ld(client, editor):
     draft = ArticleFactory(draft=True)
-    client.force_login(UserFactory(is_staff=True))
+    # Who may read stories in the admin previews them (workflow.can_preview).
+    client.force_login(editor)
     tree = lxml.html.fromstring(client.get(draft.url_for("fr")).content)
     assert tree.xpath("//link[@rel='canonical']") == []
     assert tree.xpath("//head/link[@hreflang]") == []

@@ -210,6 +210,14 @@ def test_staff_can_preview_a_draft_and_it_is_never_cached(staff_client):
     assert "Preview" in response.content.decode() or "Aperçu" in response.content.decode()
 
 
+def test_a_staff_account_without_a_role_cannot_preview_a_draft(client):
+    article = ArticleFactory(draft=True, title_fr="Brouillon secret")
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(article.url_for("fr"))
+    assert response.status_code == 404
+    assert "Brouillon secret" not in response.content.decode()
+
+
 def test_french_only_story_has_no_english_url(client):
     article = ArticleFactory(title_fr="Seulement en français")
     response = client.get(url_in("en", "articles:article-detail", slug=article.slug_fr))
