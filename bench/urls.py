@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bench import naive
+from bench.measure import capped
 from newsroom.urls import urlpatterns as site_urlpatterns
 
 urlpatterns = [
@@ -17,9 +18,13 @@ urlpatterns = [
     # The "tags" converter is the site's (articles.urls): one slug, or several joined by + or ,.
     path("naive/<str:language>/tags/<tags:slugs>/", naive.tag_detail, name="naive-tag-detail"),
     path("naive/<str:language>/feed/", naive.feed, name="naive-feed"),
-    path("naive/<str:language>/search/", naive.search, name="naive-search"),
+    path("naive/<str:language>/search/", capped(naive.search), name="naive-search"),
     path("naive/<str:language>/tags/<tags:slugs>/feed/", naive.feed, name="naive-tag-feed"),
-    path("naive/sitemap.xml", naive.sitemap_index, name="naive-sitemap-index"),
+    path("naive/sitemap.xml", capped(naive.sitemap_index), name="naive-sitemap-index"),
     path("naive/sitemap-news.xml", naive.news_sitemap, name="naive-sitemap-news"),
-    path("naive/sitemap-<slug:section>.xml", naive.sitemap_section, name="naive-sitemap-section"),
+    path(
+        "naive/sitemap-<slug:section>.xml",
+        capped(naive.sitemap_section),
+        name="naive-sitemap-section",
+    ),
 ]
