@@ -14,7 +14,7 @@ serves it (page cache on, in Redis). Then, for ``--seconds``:
   after each acknowledged change reads the story as a reader would;
 - at a quarter of the run PostgreSQL is stopped and started again (``--outage``
   seconds); at 60 % Redis is shut down (saving its snapshot, as Debian's does) and
-  started again from it.
+  started again from it once the editor has had two changes acknowledged meanwhile.
 
 Afterwards every acknowledged edit and publication is looked for in the database
 and on the public page. The report (Markdown on stdout, bench/STRESS.md) counts
@@ -54,6 +54,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "STRESS.md"
 EDITOR = ("editor", "newsroom-demo")  # the demo newsroom's editor (articles/demo.py)
 DRAFTS = 40
+# Redis stays away until the editor has had this many changes acknowledged (30 s at most).
+EDITS_WHILE_REDIS_AWAY = 2
 # What a page that leaks an error would show.
 LEAKS = (b"Traceback", b"Exception Value", b'File "/')
 
@@ -356,15 +358,17 @@ class Editor(threading.Thread):
         return status == 302 and "/login/" not in headers.get("Location", "")
 
     def story_ids(self, status):
-        """The stories with ``status``, from the database (the editor's choice of work)."""
+        """The editor's work, from the database: drafts, or the stories readers can read
+        in French now (not those scheduled for later, whose edits readers cannot see yet)."""
         from django.db import close_old_connections
 
         from articles.models import Article
 
         close_old_connections()
-        return list(
-            Article.objects.filter(status=status).order_by("pk").values_list("pk", flat=True)
-        )
+        stories = Article.objects.filter(status=status)
+        if status == Article.Status.PUBLISHED:
+            stories = Article.objects.readable("fr")
+        return list(stories.order_by("pk").values_list("pk", flat=True))
 
     def edit(self, pk):
         path = f"/fr/admin/articles/article/{pk}/change/"
@@ -380,6 +384,8 @@ class Editor(threading.Thread):
         fields = [(n, title if n == "title_fr" else v) for n, v in parser.fields]
         fields.append(("_continue", "1"))
         code, headers, page = self.request(path, fields)
+        if code >= 500:
+            raise OSError(f"edit of {pk}: HTTP {code}")  # the site briefly away: not acknowledged
         if code != 302:
             errors = re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S)
             raise ValueError(f"edit of {pk} refused (HTTP {code}): {errors[:2]}")
@@ -551,6 +557,12 @@ def load_with_faults(base, postgres, redis, clients, seconds, outage, log):
     log(f"{fault.begin:.1f} s: Redis shut down")
     redis.stop()
     time.sleep(outage * 2)
+    # Away until the editor has had changes acknowledged meanwhile (what could go stale).
+    deadline = time.monotonic() + 30
+    while len(editor.changes) - edits_before < EDITS_WHILE_REDIS_AWAY:
+        if time.monotonic() > deadline or not editor.is_alive():
+            break
+        time.sleep(0.1)
     redis.start()
     fault.back = now()
     current["fault"] = ""
@@ -642,6 +654,11 @@ def report(readers, editor, faults, base, seconds):
             "seen_at_once": sum(c.seen for c in editor.changes),
             "public_afterwards": len(latest) - len(not_public),
             "missing_examples": [f"{c.kind} of {c.story}" for c in missing[:5]],
+            "not_public_examples": [
+                f"{c.kind} of {c.story} at {c.at:.1f} s ({c.during or 'no fault'}): "
+                f"{c.public_path or 'no address'}"
+                for c in not_public[:5]
+            ],
         },
     }
 
@@ -697,7 +714,7 @@ def problems(result):
     if edits["found"] != edits["stories"]:
         found.append(f"acknowledged changes missing: {edits['missing_examples']}")
     if edits["public_afterwards"] != edits["stories"]:
-        found.append("acknowledged changes not on the public pages afterwards")
+        found.append(f"acknowledged changes not public afterwards: {edits['not_public_examples']}")
     if edits["refused"]:
         found.append(f"the admin refused the editor's forms: {edits['refused']}")
     return found
