@@ -17,12 +17,16 @@ def analyze(*models, using=None):
     using = using or router.db_for_write(models[0])
     connection = connections[using]
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    if connection.in_atomic_block:
+        # Not inside a transaction that may still roll back: ANALYZE writes the tables' row
+        # estimates in place (pg_class), which a rollback keeps while it drops the
+        # statistics. The callers run it once their transaction has committed.
+        return
     with connection.cursor() as cursor:
-        if not connection.in_atomic_block:
-            # A connection sends PostgreSQL its counts of changed rows at most once a second:
-            # the changes it has just committed, sent after the ANALYZE, would count as
-            # changed since. Sent now, at the end of this statement (PostgreSQL 15 or newer).
-            cursor.execute("SELECT pg_stat_force_next_flush()")
+        # A connection sends PostgreSQL its counts of changed rows at most once a second:
+        # the changes it has just committed, sent after the ANALYZE, would count as
+        # changed since. Sent now, at the end of this statement (PostgreSQL 15 or newer).
+        cursor.execute("SELECT pg_stat_force_next_flush()")
         cursor.execute(f"ANALYZE {tables}")
 
 

@@ -127,9 +127,16 @@ def test_production_may_use_the_embedded_database_when_asked_explicitly():
 
 def test_production_pools_database_connections():
     database = setting("DATABASES", **PRODUCTION)["default"]
-    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    # A request waits 2 s for a connection, then answers 503 (newsroom/errors.py).
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 2}
     assert database["CONN_MAX_AGE"] == 0
     assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_wait_for_a_database_connection_is_configurable():
+    environment = {**PRODUCTION, "DATABASE_POOL_TIMEOUT": "7"}
+    database = setting("DATABASES", **environment)["default"]
+    assert database["OPTIONS"]["pool"]["timeout"] == 7
 
 
 def test_without_the_pool_production_keeps_connections_open_and_checks_them():
