@@ -189,17 +189,27 @@ def prepare(database_url):
         story.authors.add(editor)
 
 
+def address(name, language="fr", **kwargs):
+    """The site's address of the URL ``name`` in ``language`` (Django is set up by prepare())."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
+
+
 def reader_paths(base):
     """The public pages linked from both home pages (stories, tags, feeds, search)."""
-    paths = {"/fr/", "/en/"}
-    for home in ("/fr/", "/en/"):
+    homes = [address("articles:article-list", code) for code in ("fr", "en")]
+    paths = set(homes)
+    for home in homes:
         with urllib.request.urlopen(base + home, timeout=30) as response:  # noqa: S310 (loopback)
             page = response.read().decode()
         for href in re.findall(r'href="(/(?:fr|en)/[^"#]*)"', page):
             if "/admin/" not in href and "/static/" not in href:
                 paths.add(html.unescape(href))
-    search = {"/fr/": "/fr/recherche/?q=europe", "/en/": "/en/search/?q=europe"}
-    return sorted(paths | set(search.values()))
+    paths.update(address("articles:search", code) + "?q=europe" for code in ("fr", "en"))
+    return sorted(paths)
 
 
 # Readers.
@@ -346,14 +356,14 @@ class Editor(threading.Thread):
             return error.code, error.headers, error.read().decode(errors="replace")
 
     def sign_in(self):
-        path = "/fr/admin/login/"
+        path = address("admin:login")
         status, _, page = self.request(path)
         if status != 200:
             return False
         parser = FormFields("login-form")
         parser.feed(page)
         fields = dict(parser.fields)
-        fields.update(username=EDITOR[0], password=EDITOR[1], next="/fr/admin/")
+        fields.update(username=EDITOR[0], password=EDITOR[1], next=address("admin:index"))
         status, headers, _ = self.request(path, fields)
         return status == 302 and "/login/" not in headers.get("Location", "")
 
@@ -371,7 +381,7 @@ class Editor(threading.Thread):
         return list(stories.order_by("pk").values_list("pk", flat=True))
 
     def edit(self, pk):
-        path = f"/fr/admin/articles/article/{pk}/change/"
+        path = address("admin:articles_article_change", object_id=pk)
         code, _, page = self.request(path)
         if code == 302:
             raise PermissionError("signed out")
@@ -392,7 +402,7 @@ class Editor(threading.Thread):
         return title, self.public_path(pk)
 
     def publish(self, pk):
-        path = "/fr/admin/articles/article/"
+        path = address("admin:articles_article_changelist")
         code, _, page = self.request(path + "?status__exact=draft")
         if code == 302:
             raise PermissionError("signed out")
