@@ -36,7 +36,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from articles import images, maintenance, search
 from articles.images import Image  # noqa: F401  (a model of this app, in its own module)
-from articles.pagination import seek_stories
+from articles.pagination import StoryCursor, seek_stories
 
 SLUG_MAX_LENGTH = 100
 # A story is written in a language when it has these in that language.
@@ -878,7 +878,9 @@ class TaggedArticleQuerySet(models.QuerySet):
         )
         return dict(rows)
 
-    def story_keys(self, tags, operator, *, cursor=None, backwards=False, limit, language=None):
+    def story_keys(
+        self, tags, operator, *, cursor=None, backwards=False, limit, language=None, also_in=()
+    ):
         """The newest readable stories with ``tags``, and the tags that have one (TaggedStories).
 
         ``keys`` are (published_at, story id), newest first (oldest first
@@ -897,6 +899,12 @@ class TaggedArticleQuerySet(models.QuerySet):
         Tags of which some pair has no story in common (TagPair) read nothing.
         The rows read depend on the page size and that limit, not on the number
         of stories.
+
+        ``also_in`` names other languages whose list is to be checked, in the same
+        statement, for the page ``?after=cursor`` (its hreflang alternate): it holds
+        the cursor's story and an older one. ``continues`` maps each of them to
+        whether it does; with ``+`` of several tags that check is a read of its own
+        (where the other language's read stops), so ``also_in`` is ignored there.
         """
         language = language or translation.get_language()
         readable = self.readable(language)
@@ -965,16 +973,34 @@ class TaggedArticleQuerySet(models.QuerySet):
             for tag in tags
             if getattr(tag, story_count_field(code)) > 0
         ]
-        rows = list(page_parts[0].union(*page_parts[1:], *probes))
+        # The other languages' lists from the cursor on, two rows of each tag's index.
+        also_in = [] if driver is not None or cursor is None or backwards else also_in
+        continuing = [
+            marked(
+                seek_stories(self.readable(code).filter(tag=tag), cursor, pk="content_object_id"),
+                CONTINUES,
+                code,
+            )[:2]
+            for code in also_in
+            for tag in tags
+        ]
+        rows = list(page_parts[0].union(*page_parts[1:], *probes, *continuing))
         keys = sorted(
             {(published_at, pk) for published_at, pk, probe, _code in rows if probe == 0},
             reverse=not backwards,
         )
         found = {code: set() for code in language_codes()}
-        for _at, _pk, probe, code in rows:
-            if probe:
+        after = {code: set() for code in also_in}
+        for published_at, pk, probe, code in rows:
+            if probe == CONTINUES:
+                after[code].add((published_at, pk))
+            elif probe:
                 found[code].add(probe)
-        return TaggedStories(keys[:limit], found, searched, driver)
+        continues = {}
+        for code, there in after.items():
+            first_two = sorted(there, reverse=True)[:2]
+            continues[code] = len(first_two) == 2 and StoryCursor(*first_two[0]) == cursor
+        return TaggedStories(keys[:limit], found, searched, driver, continues)
 
     def _reach(self, driver, met, cursor, backwards):
         """The key of the last of ``driver``'s stories a page of several tags reads (see
@@ -990,6 +1016,11 @@ class TaggedArticleQuerySet(models.QuerySet):
         return next(iter(links[reach - 1 : reach]), None)
 
 
+# story_keys()'s mark on the rows of another language's list (``also_in``); tag ids are
+# positive and 0 marks the page's own rows.
+CONTINUES = -1
+
+
 class TaggedStories(NamedTuple):
     """What TaggedArticleQuerySet.story_keys() found for a page of tags."""
 
@@ -997,6 +1028,7 @@ class TaggedStories(NamedTuple):
     readable: dict
     searched: tuple | None = None  # (published_at, story id) where the read stopped
     driver: "Tag | None" = None  # the tag read, for a page of all of several tags
+    continues: dict = {}  # language -> whether its list has the page ?after=cursor (also_in)
 
 
 class TaggedArticle(TaggedItemBase):

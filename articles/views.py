@@ -424,8 +424,15 @@ class TagDetailView(KeysetListView):
     def get_page(self, cursor, backwards, size):
         language = translation.get_language()
         found = TaggedArticle.objects.story_keys(
-            self.tags, self.operator, cursor=cursor, backwards=backwards, limit=rows_to_read(size)
+            self.tags,
+            self.operator,
+            cursor=cursor,
+            backwards=backwards,
+            limit=rows_to_read(size),
+            # The hreflang alternates of the page ?after=cursor, in the same statement.
+            also_in=[code for code in language_codes() if code != language],
         )
+        self.continues = found.continues, cursor
         if len(found.readable[language]) < len(self.tags):
             raise Http404("No such tag.")
         self.readable_languages = [
@@ -488,6 +495,9 @@ class TagDetailView(KeysetListView):
         anchor = self.page.anchor
         if anchor is None:
             return True
+        continues, at = self.continues
+        if language in continues and at == anchor:
+            return continues[language]
         keys = TaggedArticle.objects.story_keys(
             self.tags, self.operator, cursor=anchor, limit=2, language=language
         ).keys

@@ -498,11 +498,45 @@ def test_a_deep_tag_page_runs_as_many_queries_as_the_first(
     settings.ARTICLES_PER_PAGE = 2
     tags = build_corpus(12, 3)
     url = deep_page(client, Tag.combination_url(tags[:2], operator), 4)
-    # 8: whether the English page after the same story exists; with "+", also where
-    # the read of the rarest tag stops (TaggedArticle.story_keys), for each of the two.
-    with django_assert_max_num_queries(8):
+    # As many as the first page (6, below): whether the English page after the same
+    # story exists is read in the page's own statement (story_keys' also_in). With "+",
+    # where the read of the rarest tag stops, and the English page's own read of it.
+    with django_assert_max_num_queries(8 if operator == "+" else 6):
         response = client.get(url)
     assert len(response.context["object_list"]) == 2
+    assert links(response).alternates["en"].endswith(url[url.index("?") :])
+
+
+def test_a_deep_single_tag_page_runs_as_many_queries_as_the_first(
+    client, django_assert_num_queries, settings
+):
+    settings.ARTICLES_PER_PAGE = 2
+    tags = build_corpus(12, 1)
+    first = client.get(tags[0].get_absolute_url())
+    assert first.status_code == 200
+    url = deep_page(client, tags[0].get_absolute_url(), 4)
+    # The tag, its page with the English check folded in, the stories, their tags, their
+    # authors and the tag's companions: the first page's six, whatever the depth.
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert len(response.context["object_list"]) == 2
+    assert links(response).alternates["en"].endswith(url[url.index("?") :])
+
+
+def test_a_deep_tag_page_has_no_english_alternate_where_the_english_list_has_ended(
+    client, settings
+):
+    settings.ARTICLES_PER_PAGE = 2
+    tag = TagFactory()
+    # Published a second apart, newest first: the two newest are in English, the rest not.
+    for number in range(8):
+        ArticleFactory(tags=[tag], english=number < 2, authors=[])
+    url = deep_page(client, tag.get_absolute_url(), 2)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert set(links(response).alternates) == {"fr"}
+    first = client.get(tag.get_absolute_url())
+    assert set(links(first).alternates) == {"fr", "en"}
 
 
 @pytest.mark.parametrize(("stories", "tags_per_story"), [(3, 1), (60, 8)])
