@@ -93,6 +93,23 @@ class OfferedFiltersOnly:
         return OfferedFiltersChangeList
 
 
+class PlainActionCheckbox:
+    """The list's selection checkbox written out rather than rendered as a form widget.
+
+    Django renders a CheckboxInput through the template engine for each row: a fifth of
+    the time of a 100-story list page, the same at any corpus size. The markup is the
+    widget's, attribute for attribute.
+    """
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
+
+
 class AtomicActions:
     """Each action of the list pages, Django's bulk delete included, in one transaction.
 
@@ -814,7 +831,12 @@ ArticleAdminForm = type(
 
 @admin.register(Article)
 class ArticleAdmin(
-    AtomicActions, WordedAdmin, OfferedFiltersOnly, VersionAdmin, TabbedTranslationAdmin
+    PlainActionCheckbox,
+    AtomicActions,
+    WordedAdmin,
+    OfferedFiltersOnly,
+    VersionAdmin,
+    TabbedTranslationAdmin,
 ):
     words = {
         "add": _("Add story"),

@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -158,6 +159,20 @@ def test_story_changelist_loads(staff_client, language):
     response = staff_client.get(admin_url("articles_article_changelist", language=language))
     assert response.status_code == 200
     assert changelist_ids(response) == {article.pk}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_story_lists_checkbox_is_djangos_widget_written_out(staff_client, language):
+    article = ArticleFactory(title_fr="« Pluie » & <vent>", english=True)
+    response = staff_client.get(admin_url("articles_article_changelist", language=language))
+    page = lxml.html.fromstring(response.content.decode())
+    (checkbox,) = page.xpath(f"//input[@name='{ACTION_CHECKBOX_NAME}']")
+    with translation.override(language):
+        widget = admin.ModelAdmin.action_checkbox(admin.site.get_model_admin(Article), article)
+    (expected,) = lxml.html.fragments_fromstring(widget)
+    assert dict(checkbox.attrib) == dict(expected.attrib)
+    assert checkbox.get("value") == str(article.pk)
+    assert str(article) in checkbox.get("aria-label")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
