@@ -1564,7 +1564,9 @@ def per_language(*fields):
 
 
 @admin.register(Tag)
-class TagAdmin(AtomicActions, WordedAdmin, OfferedFiltersOnly, TranslationAdmin):
+class TagAdmin(
+    PlainActionCheckbox, AtomicActions, WordedAdmin, OfferedFiltersOnly, TranslationAdmin
+):
     words = {
         "add": _("Add tag"),
         "change": _("Change tag"),
@@ -1744,7 +1746,7 @@ class FrontPageAdmin(AtomicActions, WordedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(AtomicActions, WordedAdmin, TranslationAdmin):
+class ImageAdmin(PlainActionCheckbox, AtomicActions, WordedAdmin, TranslationAdmin):
     """The photo library: each picture once, with its descriptions, credit and licence."""
 
     words = {

@@ -2,8 +2,10 @@
 
 Measured in-process like the public pages (bench/measure.py), as an editor of the
 benchmark's database (``bench-editor``, made here: an account in the Editors role with
-no usable password, signed in by the test client). Nothing else is written: the corpus
-is left as generate_corpus made it, so the public pages measure the same rows.
+no usable password, signed in by the test client). Nothing else is written but each
+language's front page (with nothing pinned), which the admin's list would make too: the
+stories, tags and links are left as generate_corpus made them, so the public pages
+measure the same rows.
 """
 
 import json
@@ -20,7 +22,15 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 from articles import workflow
-from articles.models import Article, Tag, TaggedArticle, language_codes, story_count_field
+from articles.models import (
+    Article,
+    FrontPage,
+    Image,
+    Tag,
+    TaggedArticle,
+    language_codes,
+    story_count_field,
+)
 from articles.search import words
 from bench.measure import BIG_TABLES, measure
 
@@ -71,10 +81,19 @@ def bench_editor():
     return user
 
 
-def stories_url(language, **filters):
+def changelist_url(model, language, **filters):
     with translation.override(language):
-        url = reverse("admin:articles_article_changelist")
+        url = reverse(f"admin:articles_{model._meta.model_name}_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def stories_url(language, **filters):
+    return changelist_url(Article, language, **filters)
+
+
+def change_url(obj, language):
+    with translation.override(language):
+        return reverse(f"admin:articles_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 def choose_admin_pages(language="fr"):
@@ -176,7 +195,52 @@ def choose_admin_pages(language="fr"):
             "tag autocomplete, opened (no term)",
             f"{autocomplete}?{urlencode({**picker, 'term': ''})}",
         ),
+        *care_pages(language, popular, picker_term),
     ]
+
+
+def care_pages(language, popular, term):
+    """The pages of tag care, the front pages and the picture library (issue 9)."""
+    tags = Tag.objects.count()
+    untranslated = [code for code in language_codes() if code != language]
+    # One front page per language; the admin's list makes them too when it is first opened.
+    FrontPage.ensure_all()
+    front_page = FrontPage.objects.get(language=language)
+    picture = Image.objects.order_by("pk").first()
+    pictures = Image.objects.count()
+    pages = [
+        AdminPage("admin-tags", "tag list", changelist_url(Tag, language), f"{tags:,} tags"),
+        AdminPage(
+            "admin-tag-search", "tag search", changelist_url(Tag, language, q=term), f"“{term}”"
+        ),
+        *[
+            AdminPage(
+                f"admin-tags-to-translate-{code}",
+                f"tags to name in {translation.get_language_info(code)['name']}",
+                changelist_url(Tag, language, to_translate=code),
+            )
+            for code in untranslated
+        ],
+        AdminPage(
+            "admin-tag-edit",
+            "tag form, most used tag",
+            change_url(popular, language),
+            f"{popular.name}: {stories_count(popular.used)}",
+        ),
+        AdminPage("admin-front-pages", "front pages", changelist_url(FrontPage, language)),
+        AdminPage(
+            "admin-front-page-edit",
+            "front page form (lead stories)",
+            change_url(front_page, language),
+            f"{front_page.pins.count()} pinned",
+        ),
+        AdminPage(
+            "admin-images", "picture library", changelist_url(Image, language), f"{pictures:,}"
+        ),
+    ]
+    if picture is not None:
+        pages.append(AdminPage("admin-image-edit", "picture form", change_url(picture, language)))
+    return pages
 
 
 def stories_count(count):

@@ -16,9 +16,9 @@ from taggit.models import Tag as TaggitTag
 from articles import admin as articles_admin
 from articles import pagination
 from articles.admin import TagFilter, tags_in_order
-from articles.models import Article, PreviewLink, Tag
+from articles.models import Article, Image, PreviewLink, Tag
 from articles.tag_field import TagsWidget
-from tests.factories import ArticleFactory, TagFactory, UserFactory
+from tests.factories import ArticleFactory, ImageFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,18 +161,29 @@ def test_story_changelist_loads(staff_client, language):
     assert changelist_ids(response) == {article.pk}
 
 
+def an_awkwardly_named(model):
+    if model is Tag:
+        return TagFactory(name_fr="« Pluie » & <vent>")
+    if model is Image:
+        return ImageFactory(title="« Pluie » & <vent>")
+    return ArticleFactory(title_fr="« Pluie » & <vent>", english=True)
+
+
+@pytest.mark.parametrize("model", [Article, Tag, Image])
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_the_story_lists_checkbox_is_djangos_widget_written_out(staff_client, language):
-    article = ArticleFactory(title_fr="« Pluie » & <vent>", english=True)
-    response = staff_client.get(admin_url("articles_article_changelist", language=language))
+def test_a_lists_checkbox_is_djangos_widget_written_out(staff_client, language, model):
+    obj = an_awkwardly_named(model)
+    name = f"articles_{model._meta.model_name}_changelist"
+    response = staff_client.get(admin_url(name, language=language))
     page = lxml.html.fromstring(response.content.decode())
     (checkbox,) = page.xpath(f"//input[@name='{ACTION_CHECKBOX_NAME}']")
     with translation.override(language):
-        widget = admin.ModelAdmin.action_checkbox(admin.site.get_model_admin(Article), article)
+        widget = admin.ModelAdmin.action_checkbox(admin.site.get_model_admin(model), obj)
+        label = str(obj)
     (expected,) = lxml.html.fragments_fromstring(widget)
     assert dict(checkbox.attrib) == dict(expected.attrib)
-    assert checkbox.get("value") == str(article.pk)
-    assert str(article) in checkbox.get("aria-label")
+    assert checkbox.get("value") == str(obj.pk)
+    assert checkbox.get("aria-label").endswith(f" - {label}")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
