@@ -37,6 +37,21 @@ class StoryFeed(Feed):
     feed_type = Rss201rev2Feed
     url_name = None  # the URL name of this feed in this format
 
+    @classmethod
+    def as_view(cls):
+        """The feed's view: a new feed for each request, as class-based views make.
+
+        Django's syndication feeds are one instance that serves every request of its URL;
+        these keep the request on it (and a tag feed its tags), which two threads serving
+        at once (``runserver``, a threaded or ASGI server) would mix up.
+        """
+
+        def view(request, *args, **kwargs):
+            return cls()(request, *args, **kwargs)
+
+        view.feed_class = cls
+        return view
+
     # GET and HEAD only: a feed is read, never posted to (405 otherwise).
     @method_decorator(require_safe)
     def __call__(self, request, *args, **kwargs):

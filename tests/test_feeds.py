@@ -1,14 +1,18 @@
 """RSS and Atom feeds (articles/feeds.py), read with feedparser as feed readers do."""
 
+import threading
 import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from django.utils import timezone
+from django.db import connections
+from django.urls import resolve
+from django.utils import timezone, translation
 from lxml import etree
 
+from articles import feeds
 from articles.models import LanguageState
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 from tests.test_views import url_in
@@ -200,3 +204,45 @@ def test_a_standfirst_that_looks_like_markup_reaches_feed_readers_as_text(client
         assert description == (
             "<p>&lt;img src=x onerror=&quot;steal()&quot;&gt; &amp; &lt;b&gt;gras&lt;/b&gt;</p>"
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tag_feeds_served_at_once_each_list_their_own_tag(monkeypatch, rf, settings):
+    """Two threads in one feed at the same moment (runserver, a threaded or ASGI server):
+    each request is served by its own feed, never one another's tags."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    tags = [
+        TagFactory(name_fr="Russie", name_en="Russia"),
+        TagFactory(name_fr="Corée du Nord", name_en="North Korea"),
+    ]
+    for tag in tags:
+        ArticleFactory(tags=[tag])
+    both_inside = threading.Barrier(2)
+    get_object = feeds.TagFeed.get_object
+
+    def meeting(self, request, slugs):
+        both_inside.wait(timeout=10)  # the other request has set its tags by now
+        return get_object(self, request, slugs)
+
+    monkeypatch.setattr(feeds.TagFeed, "get_object", meeting)
+    titles = {}
+
+    def read(tag):
+        try:
+            with translation.override("fr"):
+                url = url_in("fr", "articles:tag-feed", slugs=tag.slug_fr)
+                match = resolve(url)
+                response = match.func(rf.get(url), *match.args, **match.kwargs)
+            titles[tag.name_fr] = feedparser.parse(response.content).feed.title
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=read, args=[tag]) for tag in tags]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert titles == {
+        "Russie": "Russie — La Rédaction",
+        "Corée du Nord": "Corée du Nord — La Rédaction",
+    }
