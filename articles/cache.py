@@ -21,7 +21,9 @@ pages there are kept for ``PAGE_CACHE_SECONDS`` at most (see the README).
 A write that cannot reach the cache (Redis restarting, cut off) keeps the keys it
 changed in the database (PageCacheChange); a process that has started, or found the
 cache out of reach, marks them changed before it serves a cached page again, so Redis
-back with its snapshot does not serve the pages of before the write.
+back with its snapshot does not serve the pages of before the write. A process that
+saw nothing of the outage (idle meanwhile, or only reading) looks for kept changes
+too, at most ``PAGE_CACHE_CHECK_SECONDS`` apart: one small read, not one per page.
 
 A page is also kept no later than the next scheduled publication, since that
 changes lists without any write; once it has passed, the first request to see
@@ -154,6 +156,13 @@ def _bump(keys):
 # answer it. Before serving a cached page it then marks changed what writes kept in the
 # database while the cache was out of reach (replay_missed_changes).
 _may_have_missed_changes = True
+# When this process is next to look for changes kept in the database (time.monotonic()),
+# and how long it waits after that look (longer while the database does not answer).
+_check_at = float("-inf")
+_check_delay = None
+# The longest wait between two looks while the database is out of reach: each one waits
+# for the connection pool's timeout.
+MAX_CHECK_DELAY = 30
 
 
 def cache_unreachable():
@@ -274,14 +283,29 @@ def _published_since(moment):
         _bump(keys)
 
 
+def _look_for_kept_changes():
+    """replay_missed_changes() when this process may have missed changes, or when it is
+    time to look for those another process kept (PAGE_CACHE_CHECK_SECONDS)."""
+    global _check_at, _check_delay
+    now = time.monotonic()
+    if not _may_have_missed_changes and now < _check_at:
+        return
+    try:
+        replay_missed_changes()
+    except DatabaseError:
+        # The database is out of reach too: nothing can have been written meanwhile. Looked
+        # at again next time if this process may have missed changes; else after a wait
+        # that doubles while the database stays away.
+        logger.warning("Kept page cache changes unreadable; checked again later")
+        _check_delay = min(MAX_CHECK_DELAY, 2 * (_check_delay or settings.PAGE_CACHE_CHECK_SECONDS))
+    else:
+        _check_delay = settings.PAGE_CACHE_CHECK_SECONDS
+    _check_at = time.monotonic() + _check_delay
+
+
 def cached_response(request):
     """The page for ``request`` if it is cached and still current, else None."""
-    if _may_have_missed_changes:
-        try:
-            replay_missed_changes()
-        except DatabaseError:
-            # The database is out of reach too: nothing can have been written meanwhile.
-            logger.warning("Kept page cache changes unreadable; checked again next time")
+    _look_for_kept_changes()
     entry = cache.get(_page_key(request))
     if entry is None:
         return None

@@ -251,6 +251,10 @@ else:
 # Without Redis each worker process has its own cache, and a change made through one
 # process reaches the others' cached pages only when they expire: keep that short.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 10)
+# How often (seconds) each process looks in the database for changes that another one
+# kept there while Redis was out of reach (articles.cache): the longest a process that
+# saw nothing of an outage may serve a page of before it once Redis is back.
+PAGE_CACHE_CHECK_SECONDS = env_int("PAGE_CACHE_CHECK_SECONDS", 1)
 # A page is not cached for this many seconds after something it shows changed: a
 # replica may not have replayed the change yet, and the page would keep the old text.
 PAGE_CACHE_REPLICA_LAG = env_int("PAGE_CACHE_REPLICA_LAG", 2 if DATABASE_REPLICA_URL else 0)
