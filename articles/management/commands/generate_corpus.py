@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.corpus import CorpusError, generate_corpus
+from bench.corpus import CorpusError, generate_corpus
 
 
 class Command(BaseCommand):

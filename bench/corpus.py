@@ -1,5 +1,8 @@
 """A deterministic corpus of stories, tags and journalists for benchmarks (``generate_corpus``).
 
+Tooling beside the benchmark, not part of the product: the ``generate_corpus`` management
+command (articles/management) is its command line.
+
 The same arguments always give the same rows: every random choice comes from
 generators seeded with the seed, and publication times are spread over the
 fifteen years before a fixed date, not before now. The text is made of

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils.html import strip_tags
 
-from articles.corpus import END, START, USERNAME_PREFIX, _Writer, generate_corpus
 from articles.models import Article, Tag, TaggedArticle, ascii_slug
+from bench.corpus import END, START, USERNAME_PREFIX, _Writer, generate_corpus
 from tests.factories import ArticleFactory, TagFactory, UserFactory
 
 STORIES = 300
