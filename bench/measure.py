@@ -479,7 +479,6 @@ _HEADING = re.compile(r"<h1>(.*?)</h1>", re.S)
 _TAG_ENTRY = re.compile(
     r'<li><a href="[^"]*"[^>]*>([^<]*)</a>\s*<span class="count">([^<]*)</span></li>'
 )
-_MARKUP = re.compile(r"<[^>]+>")
 
 
 _FEED_ITEM_TITLE = re.compile(r"<item><title>(.*?)</title>", re.S)
