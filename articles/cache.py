@@ -297,7 +297,7 @@ def _look_for_kept_changes():
         # at again next time if this process may have missed changes; else after a wait
         # that doubles while the database stays away.
         logger.warning("Kept page cache changes unreadable; checked again later")
-        _check_delay = min(MAX_CHECK_DELAY, 2 * (_check_delay or settings.PAGE_CACHE_CHECK_SECONDS))
+        _check_delay = min(MAX_CHECK_DELAY, 2 * max(1, _check_delay or 0))
     else:
         _check_delay = settings.PAGE_CACHE_CHECK_SECONDS
     _check_at = time.monotonic() + _check_delay
