@@ -837,20 +837,52 @@ class TaggedArticleQuerySet(models.QuerySet):
         from articles.cache import forget_stories
 
         moving = self.exclude(tag=tag)
-        with transaction.atomic():
+        with transaction.atomic(using=self.db):
             stories = list(moving.values_list("content_object", flat=True).distinct())
-            # Each story's moved links and its link to ``tag``: the first of them stays.
-            group = TaggedArticle.objects.filter(Q(pk__in=moving.values("pk")) | Q(tag=tag))
-            group.filter(
-                Exists(
-                    group.filter(content_object=OuterRef("content_object"), pk__lt=OuterRef("pk"))
-                )
-            ).delete()
+            self._delete_second_links(moving, tag)
             moving.update(tag=tag)
             if stories:
                 forget_stories(stories)
                 maintenance.analyze_after_commit(TaggedArticle, TagPair, Tag)
         return stories
+
+    def _delete_second_links(self, moving, tag):
+        """Delete the links of ``moving`` that would make a story's second link to ``tag``:
+        of each story's moved links and its link to ``tag``, the first in id order stays.
+
+        One statement that reads each of the two sets once and ranks them by story. Written
+        as SQL: the ORM's ``Q(pk__in=moving) | Q(tag=tag)`` with an ``Exists`` on itself is
+        planned, at the size of the biggest tag, as a subquery run again for every link.
+        """
+        connection = connections[self.db]
+        meta = TaggedArticle._meta
+        table, pk, story, tag_column = map(
+            connection.ops.quote_name,
+            [
+                meta.db_table,
+                meta.pk.column,
+                meta.get_field("content_object").column,
+                meta.get_field("tag").column,
+            ],
+        )
+        moved = moving.order_by().values_list("pk", "content_object").query
+        moved_sql, moved_params = moved.get_compiler(connection=connection).as_sql()
+        with connection.cursor() as cursor:
+            # Only quoted names and the ORM's own SQL are formatted in; values are parameters.
+            cursor.execute(
+                f"""
+                WITH story_links (link, story) AS (
+                    {moved_sql}
+                    UNION ALL
+                    SELECT {pk}, {story} FROM {table} WHERE {tag_column} = %s
+                ), ranked AS (
+                    SELECT link, row_number() OVER (PARTITION BY story ORDER BY link) AS place
+                    FROM story_links
+                )
+                DELETE FROM {table} WHERE {pk} IN (SELECT link FROM ranked WHERE place > 1)
+                """,  # noqa: S608
+                [*moved_params, tag.pk],
+            )
 
     def readable(self, language=None, now=None):
         """Links to stories a reader of ``language`` may see.

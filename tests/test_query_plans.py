@@ -36,6 +36,10 @@ def plans_of(client, url, switched_off=("enable_seqscan",)):
         if response.streaming:  # a sitemap reads as it is sent
             b"".join(response.streaming_content)
     assert response.status_code == 200
+    return explain(queries, switched_off)
+
+
+def explain(queries, switched_off=("enable_seqscan",)):
     plans = []
     with connection.cursor() as cursor:
         for setting in switched_off:
@@ -311,6 +315,21 @@ def test_no_admin_page_scans_a_whole_table(staff_client, newsroom):
                 if f"Seq Scan on {table}" in plan:
                     scans.append(f"{name}: {table}\n{sql}\n{plan}")
     assert not scans, "\n\n".join(scans)
+
+
+def test_a_tag_merge_reads_each_set_of_links_once(corpus):
+    """The bulk retag of a merge (TaggedArticleQuerySet.move_to) runs no subquery of links:
+    PostgreSQL hashes one only while it fits in work_mem, and at the size of the biggest
+    tag it would run it again for every link. Nor does it read a whole table."""
+    kept, merged = corpus[0], corpus[1:3]
+    with CaptureQueriesContext(connection) as queries:
+        assert kept.absorb(merged)
+    problems = []
+    for sql, plan in explain(queries):
+        read_whole = [table for table in BIG_TABLES if f"Seq Scan on {table}" in plan]
+        if "SubPlan" in plan or read_whole:
+            problems.append(f"{sql}\n{plan}")
+    assert not problems, "\n\n".join(problems)
 
 
 @pytest.mark.parametrize(

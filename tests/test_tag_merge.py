@@ -38,6 +38,18 @@ def test_merging_moves_every_story_to_the_kept_tag_in_its_place(duplicates):
     assert TaggedArticle.objects.filter(tag=kept).count() == 3
 
 
+def test_a_story_with_two_of_the_merged_tags_keeps_one_link_in_the_first_ones_place(duplicates):
+    kept, twin, other, (only_twin, both, only_kept) = duplicates
+    third = TagFactory(name_fr="Coree-du-Nord", name_en="Korea, North")
+    only_twin.set_tags([other, twin, third])
+    stories = kept.absorb([twin, third])
+    assert set(stories) == {only_twin.pk, both.pk}
+    assert Article.objects.for_listing().get(pk=only_twin.pk).tag_list() == [other, kept]
+    assert Article.objects.for_listing().get(pk=only_kept.pk).tag_list() == [kept]
+    assert TaggedArticle.objects.filter(tag=kept).count() == 3
+    assert counts(kept) == (3, 1)
+
+
 def test_merging_keeps_the_counts_right(duplicates):
     kept, twin, _other, _stories = duplicates
     kept.absorb([twin])
