@@ -167,6 +167,19 @@ def translation_queues(model_name):
     return indexes
 
 
+@functools.lru_cache(maxsize=64)
+def _name_and_slug_positions(field_names):
+    """Where a tag's name and slug columns are in a row of ``field_names``, in the order of
+    LANGUAGES: ([name positions], [slug positions]), or None when some are not read."""
+    try:
+        return tuple(
+            [field_names.index(build_localized_fieldname(field, code)) for code in language_codes()]
+            for field in ("name", "slug")
+        )
+    except ValueError:
+        return None
+
+
 @functools.lru_cache(maxsize=100_000)
 def tag_path(script_prefix, language, slugs):
     """The tag page's path; remembered, since a list page shows a hundred tag links.
@@ -458,25 +471,35 @@ class Tag(TagBase):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        columns = [
-            build_localized_fieldname(f, c) for f in ("name", "slug") for c in language_codes()
-        ]
-        if all(column in field_names for column in columns):  # not when some are deferred
-            instance.stored_names_and_slugs = instance.names_and_slugs()
+        # The names and slugs as loaded, for save() to see what changed; kept as they
+        # are (a page loads a hundred tags and saves none).
+        positions = _name_and_slug_positions(tuple(field_names))
+        if positions is not None:  # not when some are deferred
+            names, slugs = [values[i] for i in positions[0]], [values[i] for i in positions[1]]
+            instance.stored_names_and_slugs = (names, slugs)
         return instance
 
-    def names_and_slugs(self):
-        """{language: (name readers see, slug)}: a slug made from its name follows a new name."""
-        return {
-            code: (
-                getattr(self, build_localized_fieldname("name", code), None) or self.any_name(),
-                getattr(self, build_localized_fieldname("slug", code), None),
+    def names_and_slugs(self, names_and_slugs=None):
+        """{language: (name readers see, slug)}: a slug made from its name follows a new name.
+
+        Of ``names_and_slugs`` (names, slugs in the order of LANGUAGES) if given, else of
+        the tag as it is now."""
+        codes = language_codes()
+        if names_and_slugs is None:
+            names_and_slugs = (
+                [getattr(self, build_localized_fieldname("name", code), None) for code in codes],
+                [getattr(self, build_localized_fieldname("slug", code), None) for code in codes],
             )
-            for code in language_codes()
+        names, slugs = names_and_slugs
+        first = next((name for name in names if name), "")
+        return {
+            code: (name or first, slug)
+            for code, name, slug in zip(codes, names, slugs, strict=True)
         }
 
     def save(self, *args, **kwargs):
-        stored = getattr(self, "stored_names_and_slugs", {})
+        loaded = getattr(self, "stored_names_and_slugs", None)
+        stored = self.names_and_slugs(loaded) if loaded is not None else {}
         moved = []
         for code in language_codes():
             slug_field = build_localized_fieldname("slug", code)
@@ -499,7 +522,11 @@ class Tag(TagBase):
                 for code in language_codes():
                     current = getattr(self, build_localized_fieldname("slug", code))
                     TagSlug.objects.filter(language=code, slug=current).delete()
-        self.stored_names_and_slugs = self.names_and_slugs()
+        codes = language_codes()
+        self.stored_names_and_slugs = (
+            [getattr(self, build_localized_fieldname("name", code)) for code in codes],
+            [getattr(self, build_localized_fieldname("slug", code)) for code in codes],
+        )
 
     def _save_tag(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None:
