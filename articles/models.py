@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import (
     Exists,
     OuterRef,
@@ -864,16 +864,18 @@ class TaggedArticleQuerySet(models.QuerySet):
         from articles.cache import forget_stories
 
         moving = self.exclude(tag=tag)
-        with transaction.atomic(using=self.db):
+        # The primary's: with a read replica, a queryset reads from the replica by default.
+        using = router.db_for_write(self.model)
+        with transaction.atomic(using=using):
             stories = list(moving.values_list("content_object", flat=True).distinct())
-            self._delete_second_links(moving, tag)
+            self._delete_second_links(moving, tag, using)
             moving.update(tag=tag)
             if stories:
                 forget_stories(stories)
                 maintenance.analyze_after_commit(TaggedArticle, TagPair, Tag)
         return stories
 
-    def _delete_second_links(self, moving, tag):
+    def _delete_second_links(self, moving, tag, using):
         """Delete the links of ``moving`` that would make a story's second link to ``tag``:
         of each story's moved links and its link to ``tag``, the first in id order stays.
 
@@ -881,7 +883,7 @@ class TaggedArticleQuerySet(models.QuerySet):
         as SQL: the ORM's ``Q(pk__in=moving) | Q(tag=tag)`` with an ``Exists`` on itself is
         planned, at the size of the biggest tag, as a subquery run again for every link.
         """
-        connection = connections[self.db]
+        connection = connections[using]
         meta = TaggedArticle._meta
         table, pk, story, tag_column = map(
             connection.ops.quote_name,
