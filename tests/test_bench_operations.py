@@ -81,3 +81,12 @@ def test_a_run_killed_halfway_is_repaired_by_the_next(corpus):
     operations.repair(log=lambda message: None)
     assert not Tag.objects.filter(pk=left.pk).exists()
     assert stored() == before
+
+
+def test_once_measured_the_tables_it_changed_are_vacuumed(corpus):
+    retag_and_back()
+    assert operations.link_table_stats()[0] > 0  # dead rows: the moved links' old versions
+    operations.vacuum_after(log=lambda message: None)
+    dead_rows, changed_since_analyze, _analyzed, vacuumed = operations.link_table_stats()
+    assert (dead_rows, changed_since_analyze) == (0, 0)
+    assert vacuumed is not None
