@@ -8,5 +8,6 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The page cache's signal receivers; the stories' registration with django-reversion.
-        from articles import cache, revisions  # noqa: F401
+        # The page cache's signal receivers; the stories' registration with django-reversion;
+        # the database's system check (autovacuum).
+        from articles import cache, maintenance, revisions  # noqa: F401

@@ -9,7 +9,8 @@ statistics target), well under a second at a million stories, and it blocks neit
 readers nor writers. Vacuuming (the dead rows, the pages' visibility) stays autovacuum's.
 """
 
-from django.db import connections, router, transaction
+from django.core import checks
+from django.db import DatabaseError, connections, router, transaction
 
 
 def analyze(*models, using=None):
@@ -35,3 +36,33 @@ def analyze_after_commit(*models, using=None):
     outside one). A failed ANALYZE is logged: the operation itself is done by then."""
     using = using or router.db_for_write(models[0])
     transaction.on_commit(lambda: analyze(*models, using=using), using=using, robust=True)
+
+
+@checks.register(checks.Tags.database)
+def autovacuum_is_on(app_configs=None, databases=None, **kwargs):
+    """articles.W001: the server vacuums nothing by itself.
+
+    The tables' own autovacuum settings (migrations 0013 and 0017) and this module leave
+    vacuuming to autovacuum; with it off, the dead rows of every edit and bulk change stay
+    and the tag pages slow down. A database check: ``manage.py check --database default``
+    and ``migrate`` run it. A server out of reach is the health check's business.
+    """
+    warnings = []
+    for alias in databases or ():
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SHOW autovacuum")
+                (setting,) = cursor.fetchone()
+        except DatabaseError:
+            continue
+        if setting != "on":
+            warnings.append(
+                checks.Warning(
+                    f"autovacuum is {setting} on the PostgreSQL server of the {alias!r} "
+                    "database: dead rows are never cleared and the tag pages slow down.",
+                    hint="Set autovacuum = on in postgresql.conf (it is on by default), "
+                    "or VACUUM (ANALYZE) the tables on a schedule.",
+                    id="articles.W001",
+                )
+            )
+    return warnings

@@ -154,3 +154,28 @@ def test_a_dry_run_import_analyses_nothing(tmp_path):
             "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", ["articles_article"]
         )
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.django_db
+def test_the_database_check_warns_when_the_server_does_not_vacuum():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (setting,) = cursor.fetchone()
+    found = maintenance.autovacuum_is_on(databases=["default"])
+    assert [warning.id for warning in found] == ([] if setting == "on" else ["articles.W001"])
+    for warning in found:
+        assert f"autovacuum is {setting}" in warning.msg
+
+
+@pytest.mark.django_db
+def test_the_check_is_run_by_manage_py_check_with_the_database(capsys):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (setting,) = cursor.fetchone()
+    call_command("check", databases=["default"])
+    output = capsys.readouterr()
+    assert ("articles.W001" in output.out + output.err) == (setting != "on")
+    # Without the database, database checks are not run.
+    call_command("check")
+    output = capsys.readouterr()
+    assert "articles.W001" not in output.out + output.err
